@@ -1,0 +1,471 @@
+"""Attribute quotations to speakers, and the ``quotes`` spaCy component that does it all.
+
+A speaker comes from the cue's subject (explicit), a pronoun followed through coreference
+(pronoun), a common-noun phrase tied to an organisation named earlier (nominal), or the quote
+before (continuation). When none of these gives a speaker, the quote keeps ``speaker=None``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from .cues import (
+    DOCUMENT_NOUNS,
+    FIRST_PERSON,
+    GENERIC_ORG_NOUNS,
+    HONORIFICS,
+    NUMBER_WORDS,
+    ORG_NAME_WORDS,
+    ORG_NOUNS,
+    ORG_PRONOUNS,
+    PERSON_PRONOUNS,
+    PLURAL_PRONOUNS,
+    ROLE_NOUNS,
+)
+from .extract import Found, find_quotes
+from .records import Quote, Span, SpeakerRef
+
+# Given a pronoun, the tokens it refers to (heads of the antecedent mentions), or [].
+PronounResolver = Callable[[Token], list[Token]]
+
+CONFIDENCE = {
+    "explicit": 0.9,
+    "explicit_nearby": 0.75,  # the cue is beside the quote but the parse does not link them
+    "pronoun": 0.8,
+    "pronoun_fallback": 0.5,
+    "nominal": 0.7,
+    "nominal_generic": 0.55,
+    "nominal_descriptive": 0.45,
+    "continuation": 0.6,
+}
+ORG_LABELS = ("ORG", "GPE", "NORP", "FAC")
+DETERMINERS = frozenset({"the", "a", "an"})
+NAME_DEPS = {"compound", "amod", "nmod", "poss", "det", "nummod", "quantmod", "case", "punct"}
+# How many sentences back the pronoun fallback looks for an antecedent.
+FALLBACK_SENTENCES = 3
+
+if not Doc.has_extension("quotes"):
+    Doc.set_extension("quotes", default=None)
+
+
+def coreferee_antecedents(token: Token) -> list[Token]:
+    """Antecedents from coreferee's chains when the pipeline has coreferee, else []."""
+    doc = token.doc
+    if not Doc.has_extension("coref_chains") or doc._.coref_chains is None:
+        return []
+    try:
+        return list(doc._.coref_chains.resolve(token) or [])
+    except (IndexError, KeyError, AttributeError):
+        return []
+
+
+@Language.factory("quotes")
+def make_quotes(nlp: Language, name: str) -> QuoteFinder:
+    return QuoteFinder()
+
+
+class QuoteFinder:
+    """spaCy component: sets ``doc._.quotes`` to a list of ``Quote`` records."""
+
+    def __init__(self, resolve_pronoun: PronounResolver = coreferee_antecedents) -> None:
+        self.resolve_pronoun = resolve_pronoun
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.quotes = quotes_in(doc, self.resolve_pronoun)
+        return doc
+
+
+def quotes_in(doc: Doc, resolve_pronoun: PronounResolver = coreferee_antecedents) -> list[Quote]:
+    return Attributor(doc, resolve_pronoun).run(find_quotes(doc))
+
+
+def _span(doc: Doc, start: int, end: int) -> Span:
+    return Span(start, end, doc.text[start:end])
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w-]+", text.lower())
+
+
+class Attributor:
+    """Attributes one Doc's quotations in text order, remembering earlier speakers."""
+
+    def __init__(self, doc: Doc, resolve_pronoun: PronounResolver) -> None:
+        self.doc = doc
+        self.resolve_pronoun = resolve_pronoun
+        self.said: list[tuple[int, SpeakerRef]] = []  # (char offset, speaker) in text order
+        self.orgs = [e for e in doc.ents if e.label_ in ORG_LABELS]
+        self.people = [e for e in doc.ents if e.label_ == "PERSON"]
+        self.org_starts = [e.start_char for e in self.orgs]
+        self.sent_starts = [s.start_char for s in doc.sents] if doc.has_annotation("DEP") else [0]
+
+    def run(self, found: list[Found]) -> list[Quote]:
+        self.contents = [(f.start, f.end) for f in found]
+        self.subjects = self._subject_mentions()
+        quotes: list[Quote] = []
+        previous: tuple[Found, Quote] | None = None
+        for f in found:
+            quote = self.attribute(f, previous)
+            quotes.append(quote)
+            if quote.speaker is not None and quote.speaker.mention is not None:
+                self.said.append((quote.speaker.mention.start, quote.speaker))
+                self.said.sort(key=lambda item: item[0])
+            previous = (f, quote)
+        return quotes
+
+    # --- one quotation -------------------------------------------------------------------
+
+    def attribute(self, f: Found, previous: tuple[Found, Quote] | None) -> Quote:
+        doc = self.doc
+        cue_span = None
+        if f.cue is not None:
+            last = f.cue.last
+            cue_span = _span(doc, f.cue.word.idx, last.idx + len(last.text))
+        quote = Quote(_span(doc, f.start, f.end), f.kind, cue_span)
+        ref, method, confidence = None, "none", 0.0
+        if f.cue is not None and f.cue.subject is not None:
+            ref, method, confidence = self.speaker_of(f.cue.subject, f)
+            if method == "explicit" and not f.linked:
+                confidence = CONFIDENCE["explicit_nearby"]
+        elif f.cue is None and previous is not None and self._continues(f, *previous):
+            ref = previous[1].speaker
+            method, confidence = "continuation", CONFIDENCE["continuation"]
+        if ref is not None:
+            quote.speaker, quote.method, quote.confidence = ref, method, confidence
+        return quote
+
+    def _continues(self, f: Found, before: Found, quote: Quote) -> bool:
+        """A cue-less quote opening its paragraph right after someone's quotation."""
+        if quote.speaker is None or not f.marks or f.marks[0].open != f.start_of_paragraph:
+            return False
+        close = f.marks[-1].close
+        newline = self.doc.text.find("\n", close)
+        if re.search(r"\w", self.doc.text[close : newline if newline != -1 else None]):
+            return False  # text after the quote: its cue is there, even if unrecognised
+        ends = [before.end, *(m.close for m in before.marks)]
+        if before.cue is not None:
+            ends.append(before.cue.last.idx + len(before.cue.last.text))
+        if quote.speaker.mention is not None:
+            ends.append(quote.speaker.mention.end)
+        last = max(ends)
+        tokens = self.doc.char_span(last - 1, last, alignment_mode="expand")
+        end = tokens.sent.end_char if tokens is not None else last
+        newline = self.doc.text.find("\n", last)
+        if newline != -1:
+            end = min(end, newline)
+        between = self.doc.text[end : f.marks[0].open]
+        return not re.search(r"[\w]", between)
+
+    def speaker_of(self, token: Token, f: Found) -> tuple[SpeakerRef | None, str, float]:
+        low = token.lower_
+        if not token.text[:1].isalpha():
+            return None, "none", 0.0
+        pronouns = PERSON_PRONOUNS.keys() | ORG_PRONOUNS | PLURAL_PRONOUNS
+        if token.tag_ in ("PRP", "PRP$") or low in pronouns:
+            if low in FIRST_PERSON:
+                return None, "none", 0.0
+            return self.pronoun(token, f)
+        if token.tag_ in ("WP", "WDT") and token.head.dep_ == "relcl":
+            token = token.head.head  # "Donald Trump who ... said": the speaker is Trump
+        conjuncts = [token, *(t for t in token.conjuncts if t.dep_ == "conj")]
+        if len(conjuncts) > 1 and all(t.ent_type_ or t.tag_ in ("NNP", "NNPS") for t in conjuncts):
+            refs = [self.named(t) for t in sorted(conjuncts, key=lambda t: t.i)]
+            names = tuple(r.name for r in refs if r is not None)
+            first = self.mention_bounds(conjuncts[0])[0]
+            last = max(t.i for t in conjuncts)
+            end = self.doc[last].idx + len(self.doc[last])
+            mention = _span(self.doc, self.doc[first].idx, end)
+            group = SpeakerRef(" and ".join(names), "group", mention=mention, members=names)
+            return group, "explicit", CONFIDENCE["explicit"]
+        if token.ent_type_ or token.tag_ in ("NNP", "NNPS"):
+            ref = self.named(token)
+            return (ref, "explicit", CONFIDENCE["explicit"]) if ref else (None, "none", 0.0)
+        return self.nominal(token)
+
+    # --- names ---------------------------------------------------------------------------
+
+    def mention_bounds(self, token: Token) -> tuple[int, int]:
+        """Token range of the noun phrase headed by ``token``, without appositions."""
+        first = token.i
+        for child in reversed(list(token.lefts)):
+            if child.dep_ not in NAME_DEPS or child.right_edge.i < first - 1:
+                break
+            first = child.left_edge.i
+        last = token.i
+        if token.ent_type_:
+            ent = next((e for e in self.doc.ents if e.start <= token.i < e.end), None)
+            if ent is not None:
+                first, last = min(first, ent.start), max(last, ent.end - 1)
+        for i in range(last, first - 1, -1):
+            if "\n" in self.doc[i].text_with_ws and i < last:
+                first = i + 1  # a mention never runs over a line break
+                break
+        while first < last and (
+            self.doc[first].dep_ in ("det", "cc", "punct")
+            or self.doc[first].is_punct
+            or self.doc[first].is_space
+            or self.doc[first].lower_ in DETERMINERS
+        ):
+            first += 1
+        return first, last
+
+    def named(self, token: Token) -> SpeakerRef | None:
+        doc = self.doc
+        first, last = self.mention_bounds(token)
+        rank = _is_titleword(token) and token.lower_ not in ROLE_NOUNS
+        if rank:
+            # "said Maj. Gen. Igor Konashenkov" parsed with the rank as the subject.
+            while last + 1 < len(doc) and (
+                doc[last + 1].text[:1].isupper() or doc[last + 1].text == "."
+            ):
+                last += 1
+            while doc[last].text == ".":
+                last -= 1
+        words = doc[first : last + 1]
+        mention = _span(doc, words.start_char, words.end_char)
+        if not rank and token.ent_type_ in ORG_LABELS or (
+            not rank
+            and not token.ent_type_
+            and (
+                token.lower_ in ORG_NOUNS
+                or token.text.isupper()
+                or any(t.lower_ in ORG_NAME_WORDS for t in words)
+            )
+        ):
+            name = self.fullest_org(words.text)
+            return SpeakerRef(name=name, kind="organization", mention=mention)
+        # The name is the run of proper nouns at the end of the phrase, minus honorifics.
+        start = last
+        person = next((e for e in self.people if e.start <= token.i < e.end), None)
+        if person is not None:
+            start = person.start
+        else:
+            while (
+                start > first
+                and (doc[start - 1].tag_ in ("NNP", "NNPS") or rank and doc[start - 1].is_title)
+                and not _is_titleword(doc[start - 1])
+            ):
+                start -= 1
+        while start < last and _is_titleword(doc[start]):
+            start += 1
+        name = doc[start : last + 1].text
+        title = doc[first:start].text.strip() or None
+        return SpeakerRef(
+            name=self.fullest_person(name), kind="person", title=title, mention=mention
+        )
+
+    def fullest_person(self, name: str) -> str:
+        """A surname alone takes the fullest name in the article ending with it."""
+        if " " in name:
+            return name
+        best = name
+        for ent in self.people:
+            words = [t for t in ent if not _is_titleword(t)]
+            if words and words[-1].text == name and len(words) > len(best.split()):
+                best = " ".join(t.text for t in words)
+        return best
+
+    def fullest_org(self, name: str) -> str:
+        """"Amnesty" takes "Amnesty International" when the article names just one such org."""
+        words = _words(name)
+        if len(words) != 1:
+            return name
+        longer = {
+            e.text for e in self.orgs if len(e) > 1 and _words(e.text)[0] == words[0]
+        }
+        return longer.pop() if len(longer) == 1 else name
+
+    # --- pronouns ------------------------------------------------------------------------
+
+    def pronoun(self, token: Token, f: Found) -> tuple[SpeakerRef | None, str, float]:
+        mention = _span(self.doc, token.idx, token.idx + len(token.text))
+        antecedents = [t for t in self.resolve_pronoun(token) if t.i != token.i]
+        refs = [self.speaker_of(t, f)[0] for t in antecedents]
+        refs = [r for r in refs if r is not None]
+        if len(refs) == 1:
+            return replace(refs[0], mention=mention), "pronoun", CONFIDENCE["pronoun"]
+        if len(refs) > 1:
+            names = tuple(r.name for r in refs)
+            group = SpeakerRef(" and ".join(names), "group", mention=mention, members=names)
+            return group, "pronoun", CONFIDENCE["pronoun"]
+        ref = self.recent(token, f)
+        if ref is None:
+            return None, "none", 0.0
+        return replace(ref, mention=mention), "pronoun", CONFIDENCE["pronoun_fallback"]
+
+    def recent(self, token: Token, f: Found) -> SpeakerRef | None:
+        """The nearest earlier speaker or named subject the pronoun can stand for."""
+        low = token.lower_
+        if low in PERSON_PRONOUNS:
+            kinds = {"person"}
+        elif low in ORG_PRONOUNS:
+            kinds = {"organization"}
+        else:
+            kinds = {"organization", "group"}
+        excluded = self._objects(f)
+        here = bisect.bisect_right(self.sent_starts, token.idx) - 1
+        floor = self.sent_starts[max(0, here - FALLBACK_SENTENCES)]
+        pool = [item for item in self.said if floor <= item[0] < token.idx]
+        pool += [item for item in self.subjects if floor <= item[0] < token.idx]
+        for _, ref in sorted(pool, key=lambda item: item[0], reverse=True):
+            if ref.kind in kinds and _key(ref.name) not in excluded:
+                return ref
+        return None
+
+    def _objects(self, f: Found) -> set[str]:
+        """Names the cue's objects mention: a pronoun subject cannot stand for them."""
+        if f.cue is None:
+            return set()
+        names = set()
+        for child in f.cue.word.children:
+            objs = [child] if child.dep_ in ("dobj", "dative") else []
+            if child.dep_ == "prep":
+                objs = [c for c in child.children if c.dep_ == "pobj"]
+            for obj in objs:
+                first, last = self.mention_bounds(obj)
+                names.add(_key(self.doc[first : last + 1].text))
+                names.add(_key(obj.text))
+        return names
+
+    def _subject_mentions(self) -> list[tuple[int, SpeakerRef]]:
+        """Named subjects outside quoted content, candidates for the pronoun fallback."""
+        out = []
+        starts = sorted(self.contents)
+        for token in self.doc:
+            named = token.ent_type_ in ORG_LABELS + ("PERSON",)
+            if token.dep_ not in ("nsubj", "nsubjpass") or not named:
+                continue
+            k = bisect.bisect_right(starts, (token.idx, len(self.doc.text))) - 1
+            if any(s <= token.idx < e for s, e in starts[max(0, k - 3) : k + 1]):
+                continue
+            ref = self.named(token)
+            if ref is not None:
+                out.append((token.idx, ref))
+        return out
+
+    # --- noun phrases --------------------------------------------------------------------
+
+    def nominal(self, token: Token) -> tuple[SpeakerRef | None, str, float]:
+        doc = self.doc
+        first, last = self.mention_bounds(token)
+        words = doc[first : last + 1]
+        mention = _span(doc, words.start_char, words.end_char)
+        head = token.lower_
+        if head in DOCUMENT_NOUNS:
+            return None, "none", 0.0
+        modifiers = [
+            t
+            for t in words
+            if t.i != token.i and t.dep_ not in ("det", "punct") and t.lower_ not in DETERMINERS
+        ]
+        count = next((NUMBER_WORDS[t.lower_] for t in modifiers if t.lower_ in NUMBER_WORDS), 0)
+        if count and token.tag_ == "NNS":
+            members = self.coordinated_orgs(first, count)
+            if not members:
+                groups = [r for i, r in self.said if i < token.idx and r.kind == "group"]
+                sized = [r for r in groups if len(r.members) == count]
+                members = list(sized[-1].members) if sized else []
+            if members:
+                group = SpeakerRef(" and ".join(members), "group", mention=mention,
+                                   members=tuple(members))
+                return group, "nominal", CONFIDENCE["nominal"]
+            return None, "none", 0.0
+        if head in ROLE_NOUNS:
+            # "a Russian defence ministry spokesman" speaks for the ministry.
+            body = [t for t in modifiers if t.lower_ not in ROLE_NOUNS]
+            if body and (body[-1].lower_ in ORG_NOUNS or body[-1].ent_type_ in ORG_LABELS):
+                name = doc[body[0].i : body[-1].i + 1].text
+                ref = SpeakerRef(self.fullest_org(name), "organization", mention=mention)
+                return ref, "nominal", CONFIDENCE["nominal_generic"]
+            if body:
+                kind = "group" if token.tag_ == "NNS" else "person"
+                name = doc[modifiers[0].i : token.i + 1].text
+                return SpeakerRef(name, kind, mention=mention), "nominal", CONFIDENCE[
+                    "nominal_descriptive"
+                ]
+            return None, "none", 0.0
+        if head in ORG_NOUNS or _singular(head) in ORG_NOUNS:
+            earlier = self.earlier_org(token, modifiers)
+            if earlier is not None:
+                return replace(earlier, mention=mention), "nominal", CONFIDENCE["nominal"]
+            if head in GENERIC_ORG_NOUNS:
+                recent = self.recent_org(token)
+                if recent is not None:
+                    return replace(recent, mention=mention), "nominal", CONFIDENCE[
+                        "nominal_generic"
+                    ]
+                return None, "none", 0.0
+            name = doc[modifiers[0].i if modifiers else token.i : token.i + 1].text
+            return SpeakerRef(name, "organization", mention=mention), "nominal", CONFIDENCE[
+                "nominal_descriptive"
+            ]
+        if modifiers and token.tag_ == "NNS":
+            name = doc[modifiers[0].i : token.i + 1].text
+            return SpeakerRef(name, "group", mention=mention), "nominal", CONFIDENCE[
+                "nominal_descriptive"
+            ]
+        return None, "none", 0.0
+
+    def earlier_org(self, token: Token, modifiers: list[Token]) -> SpeakerRef | None:
+        """The nearest earlier organisation whose name has this head and these modifiers."""
+        wanted = {_singular(token.lower_)} | {_key(t.text) for t in modifiers}
+        pool = [(i, r) for i, r in self.said if i < token.idx and r.kind == "organization"]
+        k = bisect.bisect_left(self.org_starts, token.idx)
+        pool += [
+            (e.start_char, SpeakerRef(e.text, "organization", mention=None))
+            for e in self.orgs[:k]
+        ]
+        for _, ref in sorted(pool, key=lambda item: item[0], reverse=True):
+            if wanted <= {_singular(w) for w in _words(ref.name)} | set(_words(ref.name)):
+                return ref
+        return None
+
+    def recent_org(self, token: Token) -> SpeakerRef | None:
+        pool = [(i, r) for i, r in self.said if i < token.idx and r.kind == "organization"]
+        if pool:
+            return max(pool, key=lambda item: item[0])[1]
+        k = bisect.bisect_left(self.org_starts, token.idx)
+        for ent in reversed(self.orgs[max(0, k - 3) : k]):
+            if ent.label_ == "ORG":
+                return SpeakerRef(self.fullest_org(ent.text), "organization")
+        return None
+
+    def coordinated_orgs(self, before: int, count: int) -> list[str]:
+        """The latest "A and B" of organisations before a "the two groups" mention."""
+        k = bisect.bisect_left(self.org_starts, self.doc[before].idx)
+        for ent in reversed(self.orgs[:k]):
+            conjuncts = [ent.root, *ent.root.conjuncts]
+            names = []
+            for t in sorted(conjuncts, key=lambda t: t.i):
+                other = next((e for e in self.orgs if e.start <= t.i < e.end), None)
+                if other is not None and other.text not in names:
+                    names.append(other.text)
+            if len(names) == count:
+                return [self.fullest_org(n) for n in names]
+        return []
+
+
+def _is_titleword(token: Token) -> bool:
+    low = token.lower_
+    return low in HONORIFICS or low.rstrip(".") in HONORIFICS or low in ROLE_NOUNS
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _key(name: str) -> str:
+    words = _words(name)
+    if words and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    return " ".join(words)

@@ -1,0 +1,118 @@
+"""Word lists the extraction and attribution rules rely on.
+
+Forms are listed (not lemmatised at run time) so the rules behave the same whether or not the
+pipeline has a lemmatizer.
+"""
+
+from __future__ import annotations
+
+
+def _forms(lemma: str, past: str | None = None, ing: str | None = None) -> dict[str, str]:
+    """Map the inflected forms of a regular-ish verb to its lemma."""
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    third = lemma + ("es" if lemma.endswith(("s", "sh", "ch", "x")) else "s")
+    if lemma.endswith("y") and lemma[-2] not in "aeiou":
+        third = lemma[:-1] + "ies"
+        past = past or lemma[:-1] + "ied"
+    past = past or (lemma + "d" if lemma.endswith("e") else lemma + "ed")
+    ing = ing or stem + "ing"
+    return {form: lemma for form in (lemma, third, past, ing)}
+
+
+# Verbs that report speech when they take a clause ("X said (that) ...", "X told VOA that ...").
+CLAUSE_CUES = (
+    "say", "tell", "add", "state", "declare", "claim", "charge", "allege", "announce", "argue",
+    "assert", "comment", "complain", "confirm", "deny", "estimate", "explain", "insist",
+    "maintain", "note", "observe", "predict", "promise", "reply", "report", "reveal",
+    "stress", "tweet", "warn", "write", "acknowledge", "admit", "concede", "contend",
+    "emphasise", "emphasize", "reiterate", "recall", "testify", "conclude", "agree", "accuse",
+    "urge", "call", "criticise", "criticize", "demand", "ask",
+)
+# Verbs that report speech through their object instead of a clause ("accused X of Y",
+# "urged X to Y", "called for Y", "criticized Y"); "declared victory" is not a quotation, so
+# only these count without a clausal complement.
+OBJECT_CUES = frozenset({
+    "accuse", "urge", "call", "criticise", "criticize", "demand", "deny", "warn", "charge",
+})
+
+_IRREGULAR = {
+    "say": ("said", "saying"), "tell": ("told", "telling"), "write": ("wrote", "writing"),
+}
+
+CUE_FORMS: dict[str, str] = {}
+for _lemma in CLAUSE_CUES:
+    _past, _ing = _IRREGULAR.get(_lemma, (None, None))
+    CUE_FORMS.update(_forms(_lemma, _past, _ing))
+    if _lemma in ("admit", "commit"):
+        CUE_FORMS.update({_lemma + "ted": _lemma, _lemma + "ting": _lemma})
+CUE_FORMS.update({"written": "write", "quoted": "quote"})
+for _lemma in ("stress", "criticise", "criticize", "emphasise", "emphasize"):
+    CUE_FORMS[_lemma + "d" if _lemma.endswith("e") else _lemma + "ed"] = _lemma
+
+
+def cue_lemma(word: str, lemma: str = "") -> str | None:
+    """The speech-verb lemma of a word form, or None when it is not a cue."""
+    low = word.lower()
+    if low in CUE_FORMS:
+        return CUE_FORMS[low]
+    if lemma and lemma.lower() in CLAUSE_CUES:
+        return lemma.lower()
+    return None
+
+
+# Honorifics and ranks that are split off a person's name into the title.
+HONORIFICS = frozenset(
+    word.lower()
+    for word in """
+    Mr Mrs Ms Miss Mx Dr Prof Professor Sir Dame Lord Lady Rev Reverend Fr Father Sister
+    Sheikh Sheik Imam Rabbi Pope Cardinal Bishop Archbishop King Queen Prince Princess Emir
+    Gen General Maj Major Lt Lieut Lieutenant Col Colonel Capt Captain Cmdr Commander Cdr Adm
+    Admiral Sgt Sergeant Cpl Corporal Pvt Private Brig Brigadier Marshal Field Gov Governor
+    Sen Senator Rep Representative Hon Honourable Honorable President Vice Prime Minister
+    Secretary Chancellor Premier Ambassador Mayor Judge Justice Chief Deputy Gen. Maj. Lt. Col.
+    Capt. Sgt. Cpl. Adm. Brig. Gov. Sen. Rep. Hon. Dr. Mr. Mrs. Ms. Prof. Rev. St. Fr. Cmdr.
+    """.split()
+)
+
+# Role nouns: a noun phrase headed by one of these names a person by function
+# ("SDF media official Mustafa Bali", "a defence ministry spokesman").
+ROLE_NOUNS = frozenset("""
+    spokesman spokeswoman spokesperson official officials adviser advisor advisers advisors
+    director directors chief head leader leaders minister ministers secretary envoy ambassador
+    representative representatives commander commanders officer officers analyst analysts expert
+    experts researcher researchers author activist activists investigator investigators monitor
+    monitors worker workers resident residents witness witnesses president chairman chairwoman
+    coordinator correspondent editor founder member members negotiator diplomat diplomats
+    lawyer lawyers professor source sources aide aides campaigner campaigners
+""".split())
+
+# Words inside proper names that mark an organisation when the NER gives no label.
+ORG_NAME_WORDS = frozenset("""
+    international ministry council agency forces force army coalition committee commission
+    organisation organization group union institute foundation watch network observatory
+    department office embassy party front command news press
+""".split())
+
+# Heads of noun phrases that name an organisation ("the ministry", "the London-based rights group").
+ORG_NOUNS = frozenset("""
+    ministry department government administration coalition alliance group organisation
+    organization agency office army military force forces council committee commission
+    embassy authority authorities police militia party union bank company firm court
+    parliament congress senate cabinet regime monitor observatory network institute
+    foundation charity watchdog service services command unit federation association
+    movement front
+""".split())
+# Org heads so general that only an earlier mention can say which organisation they mean.
+GENERIC_ORG_NOUNS = frozenset(
+    "group organisation organization body agency charity watchdog alliance".split()
+)
+# Nouns for documents, which are not speakers ("according to the report").
+DOCUMENT_NOUNS = frozenset("report statement study survey document letter data figures".split())
+
+PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
+ORG_PRONOUNS = frozenset({"it"})
+PLURAL_PRONOUNS = frozenset({"they", "them"})
+FIRST_PERSON = frozenset({"i", "we", "me", "us", "you"})
+
+# Words in numbers that say how many organisations a plural mention stands for.
+NUMBER_WORDS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4}

@@ -1,0 +1,133 @@
+"""Index files into the database: ingest -> pipeline -> speakers -> store, one article at a time.
+
+This is what ``quotes index`` runs, as plain Python. The spaCy pipeline is loaded at most once
+per call, and only when some file actually needs processing, so re-indexing unchanged files is
+instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from quotes import ingest, store
+from quotes.records import Article, Quote, Speaker
+
+if TYPE_CHECKING:
+    from quotes.speakers import SpeakerIndex
+
+Finder = Callable[[Iterable[Article]], Iterator[tuple[Article, list[Quote]]]]
+
+
+class PipelineUnavailable(Exception):
+    """The spaCy pipeline could not be loaded; the message says how to install it."""
+
+
+# The two hooks below import the NLP modules only when called, so `quotes --help`, `export`
+# and `serve` never pay for importing spaCy; tests replace them to run without a model.
+
+
+def make_finder(model: str, batch_size: int) -> Finder:
+    from quotes import pipeline
+
+    try:
+        nlp = pipeline.load(model)
+    except pipeline.ModelNotFound as error:
+        raise PipelineUnavailable(str(error)) from error
+    return lambda articles: pipeline.find_quotes(nlp, articles, batch_size=batch_size)
+
+
+def make_speaker_index(known: list[Speaker]) -> SpeakerIndex:
+    from quotes.speakers import SpeakerIndex
+
+    return SpeakerIndex(known)
+
+
+@dataclass
+class Problem:
+    source: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+@dataclass
+class Summary:
+    files: int = 0  # files found under the PATH arguments
+    indexed: int = 0
+    unchanged: int = 0
+    failed: list[Problem] = field(default_factory=list)  # files (or paths) not indexed
+    warnings: list[Problem] = field(default_factory=list)  # files indexed despite a problem
+    quotes: int = 0  # quotes written by this run
+    totals: dict[str, int] = field(default_factory=dict)  # rows in the database afterwards
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def describe(self) -> str:
+        totals = ", ".join(f"{n} {table}" for table, n in self.totals.items())
+        return (
+            f"{self.files} files: {self.indexed} indexed, {self.unchanged} unchanged, "
+            f"{len(self.failed)} failed; {self.quotes} quotes written. "
+            f"Database now holds {totals}."
+        )
+
+
+def index_paths(
+    paths: Iterable[str],
+    db_path: str | Path,
+    model: str = "en_quotes_sm",
+    force: bool = False,
+    batch_size: int = 16,
+    progress_callback: Callable[[str], None] | None = None,
+) -> Summary:
+    """Index the ``.txt`` files named by ``paths`` into the database at ``db_path``.
+
+    A file whose text is unchanged since it was last indexed is skipped unless ``force``.
+    A file that cannot be read is recorded in ``Summary.failed`` and the run carries on.
+    ``progress_callback`` is called with each file's source once that file is done.
+    """
+    files, bad_paths = ingest.expand(paths)
+    summary = Summary(files=len(files))
+    summary.failed.extend(Problem(bad.source, bad.reason) for bad in bad_paths)
+    done = progress_callback or (lambda source: None)
+    db = store.open_db(db_path)
+    try:
+        known = store.article_hashes(db)
+
+        def to_process() -> Iterator[Article]:
+            for source in files:
+                try:
+                    article = ingest.read_article(source)
+                except ingest.BadInput as bad:
+                    summary.failed.append(Problem(bad.source, bad.reason))
+                    done(source)
+                    continue
+                if not force and known.get(source) == article.sha256:
+                    summary.unchanged += 1
+                    done(source)
+                    continue
+                summary.warnings.extend(Problem(source, w) for w in ingest.warnings(article))
+                yield article
+
+        articles = to_process()
+        first = next(articles, None)
+        if first is not None:
+            find_quotes = make_finder(model, batch_size)
+            speakers = make_speaker_index(store.load_speakers(db))
+            for article, quotes in find_quotes(chain([first], articles)):
+                resolved = [(q, speakers.resolve(q.speaker) if q.speaker else None) for q in quotes]
+                store.save_article(db, article, resolved)
+                summary.indexed += 1
+                summary.quotes += len(quotes)
+                done(article.source)
+            store.prune_speakers(db)
+        summary.totals = store.counts(db)
+    finally:
+        db.close()
+    return summary

@@ -1,0 +1,57 @@
+"""Load the spaCy pipeline once per process and run articles through it in batches."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from . import attribute  # noqa: F401  (registers the "quotes" factory)
+from .records import Article, Quote
+
+DEFAULT_MODEL = "en_quotes_sm"
+COREF_COMPONENTS = ("coreferee", "quotes_coreferee")
+
+
+class ModelNotFound(Exception):
+    """The requested spaCy pipeline is not installed."""
+
+
+@lru_cache(maxsize=None)
+def load(model: str = DEFAULT_MODEL) -> Language:
+    """The pipeline ``model`` with coreference (when available) and the ``quotes`` component."""
+    try:
+        nlp = spacy.load(model)
+    except OSError as error:
+        raise ModelNotFound(
+            f"spaCy pipeline {model!r} is not installed. Install the packaged model with "
+            f"`pip install {model}-<version>.tar.gz` (or a wheel built by `spacy package`), "
+            "or pass the path of a trained pipeline directory."
+        ) from error
+    if not any(name in nlp.pipe_names for name in COREF_COMPONENTS):
+        try:
+            import coreferee  # noqa: F401  (registers its factory)
+
+            nlp.add_pipe("coreferee")
+        except Exception as error:  # coreferee raises several types when its model is missing
+            _warn_once(f"No coreference for {model!r} ({error}); pronouns resolve heuristically.")
+    if "quotes" not in nlp.pipe_names:
+        nlp.add_pipe("quotes", last=True)
+    return nlp
+
+
+@lru_cache(maxsize=None)
+def _warn_once(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
+
+
+def find_quotes(
+    nlp: Language, articles: Iterable[Article], batch_size: int = 16
+) -> Iterator[tuple[Article, list[Quote]]]:
+    """Each article with its quotations, in input order."""
+    pairs = ((article.text, article) for article in articles)
+    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        yield article, list(doc._.quotes or [])

@@ -1,0 +1,73 @@
+"""Plain records that cross module borders: text -> Doc -> quotes -> speakers -> rows.
+
+Nothing here knows about spaCy, click or SQL, so every stage can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+QUOTE_KINDS = ("direct", "indirect", "mixed")
+METHODS = ("explicit", "pronoun", "nominal", "continuation", "none")
+SPEAKER_KINDS = ("person", "organization", "group")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input file, its text exactly as decoded from UTF-8."""
+
+    source: str  # the path as given on the command line
+    text: str
+    title: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets into an article's text; ``text == article.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class SpeakerRef:
+    """Who the attribution stage says spoke, before speakers are merged across articles.
+
+    ``name`` is the most informative in-text name for the speaker (a chain's proper name
+    when a pronoun was resolved, "the Russian defence ministry" for "it").
+    """
+
+    name: str
+    kind: str  # one of SPEAKER_KINDS
+    title: str | None = None  # "Maj Gen", "Amnesty Senior Crisis Response Advisor"
+    mention: Span | None = None  # the in-text mention the attribution came from
+    members: tuple[str, ...] = ()  # for a group: the names it stands for
+
+
+@dataclass
+class Quote:
+    """A quotation or reported statement in one article."""
+
+    content: Span
+    kind: str  # one of QUOTE_KINDS
+    cue: Span | None = None
+    speaker: SpeakerRef | None = None
+    method: str = "none"  # one of METHODS
+    confidence: float = 0.0
+
+
+@dataclass
+class Speaker:
+    """One real-world speaker across all articles."""
+
+    name: str
+    kind: str
+    titles: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    id: int | None = None

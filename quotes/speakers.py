@@ -1,0 +1,158 @@
+"""Merge mention-level speakers into one canonical speaker per real-world person or body.
+
+Matching is on normalised names (case, punctuation, accents, a leading "the", possessives,
+demonyms and British/American spellings do not count), then, for people, on a unique surname,
+and for organisations on a unique fuller name with the same head noun ("defence ministry" inside
+"Russian defence ministry"). Anything ambiguous becomes a new speaker rather than a wrong merge.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+
+from .records import Speaker, SpeakerRef
+
+# Country adjectives that name the same state as the country ("Russian"/"Russia's" ministry).
+DEMONYMS = {
+    "russian": "russia", "american": "us", "british": "uk", "french": "france",
+    "syrian": "syria", "iraqi": "iraq", "iranian": "iran", "turkish": "turkey",
+    "german": "germany", "chinese": "china", "israeli": "israel", "ukrainian": "ukraine",
+    "kurdish": "kurdistan", "saudi": "saudi arabia", "egyptian": "egypt",
+}
+COUNTRY_ALIASES = {"u.s.": "us", "usa": "us", "united states": "us", "u.k.": "uk"}
+SPELLINGS = {
+    "defense": "defence", "organization": "organisation", "center": "centre",
+    "program": "programme", "labor": "labour", "counselor": "counsellor",
+}
+
+
+def normalise(name: str) -> str:
+    """A matching key: "the Russian Defense Ministry" and "Russia's defence ministry" agree."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = text.lower().replace("’", "'")
+    for alias, country in COUNTRY_ALIASES.items():
+        text = re.sub(rf"(?<![\w.]){re.escape(alias)}(?![\w])", country, text)
+    text = re.sub(r"'s\b|s'(?=\s|$)", "", text)
+    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.replace(".", ""))
+    if words and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    words = [SPELLINGS.get(DEMONYMS.get(w, w), DEMONYMS.get(w, w)) for w in words]
+    return " ".join(words)
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+class SpeakerIndex:
+    """Canonical speakers, resolved one mention at a time; deterministic for a given order."""
+
+    def __init__(self, known: list[Speaker]) -> None:
+        self.speakers: list[Speaker] = []
+        self._before: dict[int, tuple] = {}
+        self._by_key: dict[str, list[Speaker]] = {}
+        for speaker in known:
+            copy = replace(speaker, titles=list(speaker.titles), aliases=list(speaker.aliases))
+            self._before[id(copy)] = self._state(copy)
+            self._add(copy)
+
+    @staticmethod
+    def _state(speaker: Speaker) -> tuple:
+        return (speaker.name, speaker.kind, tuple(speaker.titles), tuple(speaker.aliases))
+
+    def _add(self, speaker: Speaker) -> None:
+        self.speakers.append(speaker)
+        self._index(speaker)
+
+    def _index(self, speaker: Speaker) -> None:
+        for name in (speaker.name, *speaker.aliases):
+            bucket = self._by_key.setdefault(normalise(name), [])
+            if speaker not in bucket:
+                bucket.append(speaker)
+
+    def changed(self) -> list[Speaker]:
+        """Speakers that are new or were modified since the index was built."""
+        return [
+            s
+            for s in self.speakers
+            if id(s) not in self._before or self._before[id(s)] != self._state(s)
+        ]
+
+    def resolve(self, ref: SpeakerRef) -> Speaker:
+        match = self._match(ref)
+        if match is None:
+            name = " and ".join(ref.members) if ref.kind == "group" and ref.members else ref.name
+            match = Speaker(name=name, kind=ref.kind)
+            self._add(match)
+        self._update(match, ref)
+        return match
+
+    def _match(self, ref: SpeakerRef) -> Speaker | None:
+        if ref.kind == "group" and ref.members:
+            members = sorted(normalise(m) for m in ref.members)
+            for s in self.speakers:
+                if s.kind == "group" and sorted(
+                    normalise(m) for m in re.split(r"\s+and\s+|,\s*", s.name)
+                ) == members:
+                    return s
+            return None
+        key = normalise(ref.name)
+        exact = [s for s in self._by_key.get(key, []) if s.kind != "group"]
+        same_kind = [s for s in exact if s.kind == ref.kind]
+        if same_kind or exact:
+            return (same_kind or exact)[0]
+        if ref.kind == "person":
+            return self._person(key)
+        if ref.kind == "organization":
+            return self._organisation(key)
+        return None
+
+    def _person(self, key: str) -> Speaker | None:
+        words = key.split()
+        if not words:
+            return None
+        people = [s for s in self.speakers if s.kind == "person"]
+        if len(words) == 1:
+            # "Konashenkov" is the known person with that surname, when there is just one.
+            hits = [s for s in people if normalise(s.name).split()[-1:] == words]
+        else:
+            # A fuller name for a known surname-only person ("Rovera" -> "Donatella Rovera").
+            hits = [s for s in people if normalise(s.name) == words[-1]]
+        return hits[0] if len(hits) == 1 else None
+
+    def _organisation(self, key: str) -> Speaker | None:
+        words = key.split()
+        if len(words) < 2:
+            return None  # "ministry" alone could be any ministry
+        head, mine = words[-1], set(words)
+        hits = []
+        for s in self.speakers:
+            if s.kind != "organization":
+                continue
+            theirs = normalise(s.name).split()
+            if len(theirs) >= 2 and theirs[-1] == head and (
+                mine <= set(theirs) or set(theirs) <= mine
+            ):
+                hits.append(s)
+        return hits[0] if len(hits) == 1 else None
+
+    def _update(self, speaker: Speaker, ref: SpeakerRef) -> None:
+        if ref.title and _title_key(ref.title) not in {_title_key(t) for t in speaker.titles}:
+            speaker.titles.append(ref.title)
+        if ref.kind == "group":
+            return
+        old, new = normalise(speaker.name), normalise(ref.name)
+        if old == new:
+            return
+        if len(new.split()) > len(old.split()) and set(old.split()) <= set(new.split()):
+            # A fuller name replaces the shorter one, which stays as an alias.
+            if speaker.name not in speaker.aliases:
+                speaker.aliases.append(speaker.name)
+            speaker.name = ref.name
+        elif set(new.split()) <= set(old.split()):
+            return  # "Petrov" for "Ivan Petrov" is no new name
+        elif new not in {normalise(a) for a in speaker.aliases}:
+            speaker.aliases.append(ref.name)
+        self._index(speaker)

@@ -1,0 +1,305 @@
+import importlib.util
+import warnings
+from pathlib import Path
+
+import pytest
+from docs import make_doc
+from test_extract import (
+    ACCORDING,
+    ACCORDING_ROWS,
+    INVERTED,
+    INVERTED_ROWS,
+    STANDALONE,
+    STANDALONE_ROWS,
+)
+
+from quotes.attribute import quotes_in
+
+
+def no_coref(token):
+    return []
+
+
+def test_inverted_cue_splits_ranks_into_the_title():
+    [quote] = quotes_in(make_doc(INVERTED, INVERTED_ROWS), no_coref)
+    assert quote.method == "explicit" and quote.confidence > 0.8
+    assert quote.speaker.name == "Ivan Petrov"
+    assert quote.speaker.title == "Maj. Gen."
+    assert quote.speaker.kind == "person"
+    assert quote.speaker.mention.text == "Maj. Gen. Ivan Petrov"
+    assert quote.cue.text == "said"
+
+
+PRONOUN = INVERTED + " He said the aid was a cover."
+PRONOUN_ROWS = INVERTED_ROWS + """
+He    PRP nsubj 14
+said  VBD ROOT  14
+the   DT  det   16
+aid   NN  nsubj 17
+was   VBD ccomp 14
+a     DT  det   19
+cover NN  attr  17
+.     .   punct 14
+"""
+
+
+def test_pronoun_follows_the_injected_coreference_chain():
+    doc = make_doc(PRONOUN, PRONOUN_ROWS)
+    petrov = next(t for t in doc if t.text == "Petrov")
+    quotes = quotes_in(doc, lambda token: [petrov] if token.text == "He" else [])
+    second = quotes[1]
+    assert second.kind == "indirect"
+    assert second.content.text == "the aid was a cover"
+    assert second.method == "pronoun" and second.confidence == 0.8
+    assert second.speaker.name == "Ivan Petrov"
+    assert second.speaker.mention.text == "He"
+
+
+def test_pronoun_without_coreference_falls_back_to_the_last_speaker_with_less_confidence():
+    quotes = quotes_in(make_doc(PRONOUN, PRONOUN_ROWS), no_coref)
+    assert quotes[1].speaker.name == "Ivan Petrov"
+    assert quotes[1].method == "pronoun"
+    assert quotes[1].confidence < quotes[0].confidence
+
+
+def test_pronoun_with_nothing_before_has_no_speaker():
+    text = "He said the aid was a cover."
+    rows = PRONOUN_ROWS.split("He    PRP nsubj 14")[1]
+    rows = "He PRP nsubj 1\n" + "\n".join(
+        " ".join(line.split()[:3] + [str(int(line.split()[3]) - 13)])
+        for line in rows.strip().splitlines()
+    )
+    [quote] = quotes_in(make_doc(text, rows), no_coref)
+    assert quote.speaker is None and quote.method == "none" and quote.confidence == 0.0
+
+
+APPOSITION = "Davies, author of a book, told RT that the war was illegal."
+APPOSITION_ROWS = """
+Davies  NNP nsubj 7 B-PERSON
+,       ,   punct 0
+author  NN  appos 0
+of      IN  prep  2
+a       DT  det   5
+book    NN  pobj  3
+,       ,   punct 0
+told    VBD ROOT  7
+RT      NNP dative 7 B-ORG
+that    IN  mark  12
+the     DT  det   11
+war     NN  nsubj 12
+was     VBD ccomp 7
+illegal JJ  acomp 12
+.       .   punct 7
+"""
+
+
+def test_apposition_is_not_part_of_the_speaker():
+    [quote] = quotes_in(make_doc(APPOSITION, APPOSITION_ROWS), no_coref)
+    assert quote.speaker.name == "Davies"
+    assert quote.speaker.mention.text == "Davies"
+    assert quote.content.text == "the war was illegal"
+
+
+ROLE = "Amnesty adviser Jane Roe said the strikes were unlawful."
+ROLE_ROWS = """
+Amnesty  NNP compound 3 B-ORG
+adviser  NN  compound 3
+Jane     NNP compound 3 B-PERSON
+Roe      NNP nsubj    4 I-PERSON
+said     VBD ROOT     4
+the      DT  det      6
+strikes  NNS nsubj    7
+were     VBD ccomp    4
+unlawful JJ  acomp    7
+.        .   punct    4
+"""
+
+
+def test_job_title_before_a_name_is_the_title():
+    [quote] = quotes_in(make_doc(ROLE, ROLE_ROWS), no_coref)
+    assert quote.speaker.name == "Jane Roe"
+    assert quote.speaker.title == "Amnesty adviser"
+
+
+NOMINAL = (
+    "The Russian defence ministry said the raids were wrong. "
+    "The ministry said the aid was a cover."
+)
+NOMINAL_ROWS = """
+The      DT  det      3
+Russian  JJ  amod     3 B-ORG
+defence  NN  compound 3 I-ORG
+ministry NN  nsubj    4 I-ORG
+said     VBD ROOT     4
+the      DT  det      6
+raids    NNS nsubj    7
+were     VBD ccomp    4
+wrong    JJ  acomp    7
+.        .   punct    4
+The      DT  det      11
+ministry NN  nsubj    12
+said     VBD ROOT     12
+the      DT  det      14
+aid      NN  nsubj    15
+was      VBD ccomp    12
+a        DT  det      17
+cover    NN  attr     15
+.        .   punct    12
+"""
+
+
+def test_the_ministry_is_the_ministry_named_before():
+    first, second = quotes_in(make_doc(NOMINAL, NOMINAL_ROWS), no_coref)
+    assert first.speaker.name == "Russian defence ministry"
+    assert first.speaker.kind == "organization"
+    assert second.method == "nominal"
+    assert second.speaker.name == "Russian defence ministry"
+    assert second.speaker.mention.text == "ministry"
+
+
+SPOKESMAN = "A defence ministry spokesman said the raids were wrong."
+SPOKESMAN_ROWS = """
+A         DT  det      3
+defence   NN  compound 2
+ministry  NN  compound 3
+spokesman NN  nsubj    4
+said      VBD ROOT     4
+the       DT  det      6
+raids     NNS nsubj    7
+were      VBD ccomp    4
+wrong     JJ  acomp    7
+.         .   punct    4
+"""
+
+
+def test_unnamed_spokesman_speaks_for_the_organisation():
+    [quote] = quotes_in(make_doc(SPOKESMAN, SPOKESMAN_ROWS), no_coref)
+    assert quote.method == "nominal"
+    assert quote.speaker.name == "defence ministry"
+    assert quote.speaker.kind == "organization"
+
+
+GROUP = "Amnesty and Airwars met. The two groups said the toll was high."
+GROUP_ROWS = """
+Amnesty NNP nsubj 3 B-ORG
+and     CC  cc    0
+Airwars NNP conj  0 B-ORG
+met     VBD ROOT  3
+.       .   punct 3
+The     DT  det   7
+two     CD  nummod 7
+groups  NNS nsubj 8
+said    VBD ROOT  8
+the     DT  det   10
+toll    NN  nsubj 11
+was     VBD ccomp 8
+high    JJ  acomp 11
+.       .   punct 8
+"""
+
+
+def test_the_two_groups_are_the_two_organisations_coordinated_before():
+    [quote] = quotes_in(make_doc(GROUP, GROUP_ROWS), no_coref)
+    assert quote.speaker.kind == "group"
+    assert quote.speaker.members == ("Amnesty", "Airwars")
+    assert quote.method == "nominal"
+
+
+def test_document_is_not_a_speaker():
+    [quote] = quotes_in(make_doc(ACCORDING, ACCORDING_ROWS), no_coref)
+    assert quote.content.text == "1,600 civilians died"
+    assert quote.speaker is None and quote.method == "none"
+
+
+CONTINUED = 'Lee said the strikes were wrong.\n\n"We saw it all ourselves."'
+CONTINUED_ROWS = """
+Lee       NNP nsubj 1 B-PERSON
+said      VBD ROOT  1
+the       DT  det   3
+strikes   NNS nsubj 4
+were      VBD ccomp 1
+wrong     JJ  acomp 4
+.         .   punct 1
+"         ``  punct 9
+We        PRP nsubj 9
+saw       VBD ROOT  9
+it        PRP dobj  9
+all       DT  appos 10
+ourselves PRP dobj  9
+.         .   punct 9
+"         ''  punct 9
+"""
+
+
+def test_quote_paragraph_right_after_a_quotation_continues_it():
+    first, second = quotes_in(make_doc(CONTINUED, CONTINUED_ROWS), no_coref)
+    assert second.kind == "direct"
+    assert second.method == "continuation"
+    assert second.speaker.name == "Lee"
+    assert 0 < second.confidence < first.confidence
+
+
+def test_quote_after_narration_has_no_speaker():
+    [quote] = quotes_in(make_doc(STANDALONE, STANDALONE_ROWS), no_coref)
+    assert quote.speaker is None and quote.method == "none"
+
+
+COORDINATED = "Amnesty and Airwars said the toll was high."
+COORDINATED_ROWS = """
+Amnesty NNP nsubj 3 B-ORG
+and     CC  cc    0
+Airwars NNP conj  0 B-ORG
+said    VBD ROOT  3
+the     DT  det   5
+toll    NN  nsubj 6
+was     VBD ccomp 3
+high    JJ  acomp 6
+.       .   punct 3
+"""
+
+
+def test_coordinated_subjects_speak_as_a_group():
+    [quote] = quotes_in(make_doc(COORDINATED, COORDINATED_ROWS), no_coref)
+    assert quote.method == "explicit"
+    assert quote.speaker.kind == "group"
+    assert quote.speaker.members == ("Amnesty", "Airwars")
+    assert quote.speaker.mention.text == "Amnesty and Airwars"
+
+
+# --- with the real pipeline ------------------------------------------------------------------
+
+WIP_MODEL = Path(__file__).parents[1] / "models" / "training" / "pipeline" / "model-last"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    if importlib.util.find_spec("en_quotes_sm") is not None:
+        name = "en_quotes_sm"
+    elif WIP_MODEL.exists():
+        name = str(WIP_MODEL)
+    else:
+        pytest.skip("neither en_quotes_sm nor the work-in-progress model is available")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from quotes.pipeline import load
+
+        return load(name)
+
+
+def test_pipeline_sets_quotes_on_the_doc(nlp):
+    doc = nlp('"We will rebuild the city," Mayor Anna Novak said on Monday.')
+    [quote] = doc._.quotes
+    assert quote.kind == "direct"
+    assert quote.content.text == "We will rebuild the city"
+    assert quote.speaker is not None and "Novak" in quote.speaker.name
+
+
+def test_pipeline_finds_indirect_speech(nlp):
+    doc = nlp("The ministry said that the bridge had been destroyed.")
+    kinds = [q.kind for q in doc._.quotes]
+    assert "indirect" in kinds
+
+
+def test_pipeline_leaves_headline_scare_quotes_alone(nlp):
+    doc = nlp("No 'Safe Place' Left In The Old Town")
+    assert doc._.quotes == []

@@ -1,0 +1,238 @@
+from docs import make_doc
+
+from quotes.extract import find_marked, find_quotes
+
+
+def inside(text: str) -> list[str]:
+    return [text[m.start : m.end] for m in find_marked(text)]
+
+
+def test_straight_and_curly_double_quotes():
+    text = 'He said "we won" and later “we lost”.'
+    assert inside(text) == ["we won", "we lost"]
+
+
+def test_curly_single_quotes_with_apostrophes_inside():
+    text = "‘The country’s army won’t stop,’ she said."
+    assert inside(text) == ["The country’s army won’t stop"]
+
+
+def test_apostrophes_are_not_quote_marks():
+    text = "Russia's army, don't, the '90s and the groups' 'big win' stayed."
+    assert inside(text) == ["big win"]
+
+
+def test_single_quotes_nested_in_double_quotes_are_dropped():
+    text = '"The \'victory\' is hollow," she said.'
+    assert inside(text) == ["The 'victory' is hollow"]
+
+
+def test_unclosed_paragraph_continues_into_reopened_paragraph():
+    text = '"First part of it.\n\n"Second part," she said.\nNext.'
+    marks = find_marked(text)
+    assert len(marks) == 1
+    assert text[marks[0].start : marks[0].end] == 'First part of it.\n\n"Second part'
+
+
+def test_unclosed_quote_without_reopening_ends_with_its_paragraph():
+    text = "'We ran all night.\nOther news."
+    assert inside(text) == ["We ran all night."]
+
+
+def test_stray_single_mark_mid_paragraph_is_ignored():
+    assert inside("The rock 'n' roll years of the '80s ended.") == []
+
+
+def test_title_with_space_before_closing_mark():
+    text = "Davies, author of 'Blood on our Hands, ' about Iraq, spoke."
+    assert inside(text) == ["Blood on our Hands"]
+
+
+# --- with parses -----------------------------------------------------------------------------
+
+INVERTED = '"The city is gone," said Maj. Gen. Ivan Petrov.'
+INVERTED_ROWS = """
+"       ``   punct  4
+The     DT   det    2
+city    NN   nsubj  3
+is      VBZ  ccomp  7
+gone    JJ   acomp  3
+,       ,    punct  7
+"       ''   punct  7
+said    VBD  ROOT   7
+Maj.    NNP  compound 11
+Gen.    NNP  compound 11
+Ivan    NNP  compound 11 B-PERSON
+Petrov  NNP  nsubj  7 I-PERSON
+.       .    punct  7
+"""
+
+
+def test_direct_quote_with_inverted_cue():
+    doc = make_doc(INVERTED, INVERTED_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "direct"
+    assert doc.text[found.start : found.end] == "The city is gone"
+    assert found.cue.word.text == "said"
+    assert found.cue.subject.text == "Petrov"
+
+
+MIXED = 'Smith said "the end is in sight."'
+MIXED_ROWS = """
+Smith  NNP  nsubj 1 B-PERSON
+said   VBD  ROOT  1
+"      ``   punct 5
+the    DT   det   4
+end    NN   nsubj 5
+is     VBZ  ccomp 1
+in     IN   prep  5
+sight  NN   pobj  6
+.      .    punct 5
+"      ''   punct 5
+"""
+
+
+def test_quote_run_into_the_sentence_is_mixed():
+    doc = make_doc(MIXED, MIXED_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "mixed"
+    assert doc.text[found.start : found.end] == '"the end is in sight."'
+
+
+FRAGMENT = 'Raqqa is a "small town" now, the ministry said.'
+FRAGMENT_ROWS = """
+Raqqa    NNP  nsubj 1 B-GPE
+is       VBZ  ccomp 11
+a        DT   det   5
+"        ``   punct 5
+small    JJ   amod  5
+town     NN   attr  1
+"        ''   punct 5
+now      RB   advmod 1
+,        ,    punct 11
+the      DT   det   10
+ministry NN   nsubj 11
+said     VBD  ROOT  11
+.        .    punct 11
+"""
+
+
+def test_fragment_inside_reported_clause_is_mixed_with_whole_clause():
+    doc = make_doc(FRAGMENT, FRAGMENT_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "mixed"
+    assert doc.text[found.start : found.end] == 'Raqqa is a "small town" now'
+    assert found.cue.subject.text == "ministry"
+
+
+INDIRECT = "Lee told VOA that the strikes were inevitable."
+INDIRECT_ROWS = """
+Lee        NNP nsubj  1 B-PERSON
+told       VBD ROOT   1
+VOA        NNP dative 1 B-ORG
+that       IN  mark   6
+the        DT  det    5
+strikes    NNS nsubj  6
+were       VBD ccomp  1
+inevitable JJ  acomp  6
+.          .   punct  1
+"""
+
+
+def test_indirect_speech_content_is_the_complement_clause():
+    doc = make_doc(INDIRECT, INDIRECT_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "indirect"
+    assert doc.text[found.start : found.end] == "the strikes were inevitable"
+    assert found.cue.subject.text == "Lee"
+
+
+ACCORDING = "According to the report, 1,600 civilians died."
+ACCORDING_ROWS = """
+According IN   prep   6
+to        IN   prep   0
+the       DT   det    3
+report    NN   pobj   1
+,         ,    punct  6
+1,600     CD   nummod 5
+civilians NNS  nsubj  6
+died      VBD  ROOT   6
+.         .    punct  6
+"""
+
+
+def test_according_to():
+    doc = make_doc(ACCORDING, ACCORDING_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "indirect"
+    assert doc.text[found.start : found.end] == "1,600 civilians died"
+    assert found.cue.subject.text == "report"
+
+
+OBJECT_CUE = "Moscow accused the coalition of razing the city."
+OBJECT_CUE_ROWS = """
+Moscow    NNP nsubj 1 B-GPE
+accused   VBD ROOT  1
+the       DT  det   3
+coalition NN  dobj  1
+of        IN  prep  1
+razing    VBG pcomp 4
+the       DT  det   7
+city      NN  dobj  5
+.         .   punct 1
+"""
+
+
+def test_accused_reports_through_its_object():
+    doc = make_doc(OBJECT_CUE, OBJECT_CUE_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "indirect"
+    assert doc.text[found.start : found.end] == "the coalition of razing the city"
+
+
+TITLE = "Davies, author of 'Blood on our Hands,' wrote a book."
+TITLE_ROWS = """
+Davies  NNP nsubj 11 B-PERSON
+,       ,   punct 0
+author  NN  appos 0
+of      IN  prep  2
+'       ``  punct 5
+Blood   NNP pobj  3
+on      IN  prep  5
+our     PRP$ poss 8
+Hands   NNP pobj  6
+,       ,   punct 5
+'       ''  punct 5
+wrote   VBD ROOT  11
+a       DT  det   13
+book    NN  dobj  11
+.       .   punct 11
+"""
+
+
+def test_titles_and_scare_quotes_without_cue_are_not_quotes():
+    doc = make_doc(TITLE, TITLE_ROWS)
+    assert find_quotes(doc) == []
+
+
+STANDALONE = 'He left.\n\n"We will not go back."'
+STANDALONE_ROWS = """
+He    PRP nsubj 1
+left  VBD ROOT  1
+.     .   punct 1
+"     ``  punct 5
+We    PRP nsubj 5
+will  MD  aux   5
+not   RB  neg   5
+go    VB  ROOT  5
+back  RB  advmod 5
+.     .   punct 5
+"     ''  punct 5
+"""
+
+
+def test_paragraph_quote_without_cue_is_direct_and_uncued():
+    doc = make_doc(STANDALONE, STANDALONE_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "direct" and found.cue is None
+    assert doc.text[found.start : found.end] == "We will not go back."

@@ -1,0 +1,71 @@
+from quotes.records import Speaker, SpeakerRef
+from quotes.speakers import SpeakerIndex, normalise
+
+
+def person(name, title=None):
+    return SpeakerRef(name=name, kind="person", title=title)
+
+
+def org(name):
+    return SpeakerRef(name=name, kind="organization")
+
+
+def test_normalise_ignores_case_articles_possessives_demonyms_and_spelling():
+    names = (
+        "the Russian defence ministry", "Russia's defence ministry", "Russian Defense Ministry"
+    )
+    keys = {normalise(n) for n in names}
+    assert len(keys) == 1
+
+
+def test_titles_and_surnames_merge_into_one_person():
+    index = SpeakerIndex([])
+    a = index.resolve(person("Ivan Petrov", "Maj Gen"))
+    b = index.resolve(person("Ivan Petrov", "Maj. Gen."))
+    c = index.resolve(person("Petrov"))
+    assert a is b is c
+    assert a.name == "Ivan Petrov"
+    assert a.titles == ["Maj Gen"]
+
+
+def test_fuller_name_replaces_a_surname_only_speaker():
+    index = SpeakerIndex([])
+    short = index.resolve(person("Roe"))
+    full = index.resolve(person("Jane Roe", "Senior Adviser"))
+    assert short is full
+    assert full.name == "Jane Roe" and full.aliases == ["Roe"]
+    assert full.titles == ["Senior Adviser"]
+
+
+def test_ambiguous_surname_makes_a_new_speaker():
+    index = SpeakerIndex([Speaker("Jane Roe", "person", id=1), Speaker("Tom Roe", "person", id=2)])
+    roe = index.resolve(person("Roe"))
+    assert roe.id is None and roe.name == "Roe"
+
+
+def test_organisation_variants_merge_but_a_bare_head_noun_does_not():
+    index = SpeakerIndex([])
+    full = index.resolve(org("Russian defence ministry"))
+    assert index.resolve(org("the Russian Defense Ministry")) is full
+    assert index.resolve(org("defence ministry")) is full
+    assert index.resolve(org("ministry")) is not full
+
+
+def test_groups_match_on_their_members():
+    index = SpeakerIndex([])
+    ref = SpeakerRef("Amnesty and Airwars", "group", members=("Amnesty", "Airwars"))
+    group = index.resolve(ref)
+    again = index.resolve(SpeakerRef("x", "group", members=("Airwars", "Amnesty")))
+    assert group is again and group.kind == "group"
+
+
+def test_changed_lists_new_and_updated_speakers_only():
+    known = [Speaker("Ivan Petrov", "person", id=1), Speaker("Jane Roe", "person", id=2)]
+    index = SpeakerIndex(known)
+    index.resolve(person("Petrov"))
+    assert index.changed() == []
+    index.resolve(person("Ivan Petrov", "Gen"))
+    new = index.resolve(org("Airwars"))
+    assert [s.name for s in index.changed()] == ["Ivan Petrov", "Airwars"]
+    assert new.id is None
+    assert known[0].titles == []  # the caller's records are not modified

@@ -1,0 +1,202 @@
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from quotes import indexer, store
+from quotes.records import Article, Quote, Span, Speaker, SpeakerRef
+
+
+def dump(db_path) -> dict[str, list[tuple]]:
+    """Every row of the tables quotes writes, for comparing database contents."""
+    db = sqlite_utils.Database(db_path)
+    try:
+        return {
+            name: list(db.execute(f"select * from [{name}] order by rowid").fetchall())
+            for name in ("articles", "speakers", "quotes")
+        }
+    finally:
+        db.close()
+
+
+def quote(text: str, start: int, speaker: str | None = None, **kwargs) -> Quote:
+    ref = SpeakerRef(name=speaker, kind="person") if speaker else None
+    return Quote(content=Span(start, start + len(text), text), kind="direct", speaker=ref, **kwargs)
+
+
+def test_a_new_database_has_the_current_schema(tmp_path):
+    db = store.open_db(tmp_path / "sub" / "q.db")
+    assert store.schema_version(db) == len(store.MIGRATIONS)
+    assert {"articles", "speakers", "quotes", "quotes_fts", "speakers_fts"} <= set(db.table_names())
+    assert {"quotes_view", "speaker_stats"} <= set(db.view_names())
+    assert {fk.other_table for fk in db["quotes"].foreign_keys} == {"articles", "speakers"}
+    indexed = {tuple(i.columns) for i in db["quotes"].indexes}
+    assert {("article_id",), ("speaker_id",)} <= indexed
+
+
+def test_open_db_without_create_refuses_a_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        store.open_db(tmp_path / "none.db", create=False)
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_save_article_writes_quotes_speakers_and_keeps_speaker_objects_ids(tmp_path):
+    db = store.open_db(tmp_path / "q.db")
+    article = Article("a.txt", 'Head\n"Yes," said Ann Lee.', "Head")
+    ann = Speaker(name="Ann Lee", kind="person", titles=["Mayor"])
+    q = quote("Yes,", 6, "Ann Lee", cue=Span(12, 16, "said"), method="explicit", confidence=0.8)
+    q.speaker.mention = Span(17, 24, "Ann Lee")
+    article_id = store.save_article(db, article, [(q, ann), (quote("Head", 0), None)])
+
+    assert ann.id is not None
+    row = db["quotes"].get(1)
+    assert row["article_id"] == article_id and row["speaker_id"] == ann.id
+    assert (row["cue"], row["cue_start"], row["cue_end"]) == ("said", 12, 16)
+    assert (row["speaker_mention"], row["speaker_start"], row["speaker_end"]) == ("Ann Lee", 17, 24)
+    assert store.load_speakers(db) == [Speaker("Ann Lee", "person", ["Mayor"], [], ann.id)]
+    assert db["articles"].get(article_id)["sha256"] == article.sha256
+    search = db.execute("select rowid from quotes_fts where quotes_fts match 'yes'").fetchall()
+    assert search == [(1,)]
+
+
+def test_reindexing_unchanged_files_leaves_the_database_untouched(tmp_path, articles, fake_nlp):
+    db_path = tmp_path / "q.db"
+    first = indexer.index_paths([str(articles)], db_path)
+    assert (first.indexed, first.unchanged, first.failed) == (3, 0, [])
+    before = db_path.read_bytes()
+
+    again = indexer.index_paths([str(articles)], db_path)
+
+    assert (again.indexed, again.unchanged, again.quotes) == (0, 3, 0)
+    assert db_path.read_bytes() == before
+    assert fake_nlp.loads == ["en_quotes_sm"]  # the pipeline was not even loaded the second time
+
+
+def test_a_changed_file_has_its_quotes_replaced_and_orphan_speakers_pruned(
+    tmp_path, articles, fake_nlp
+):
+    db_path = tmp_path / "q.db"
+    indexer.index_paths([str(articles)], db_path)
+    before = dump(db_path)
+    db = store.open_db(db_path)
+    ids = {s.name: s.id for s in store.load_speakers(db)}
+    b_id = db.execute("select id from articles where source like '%b.txt'").fetchone()[0]
+    db.close()
+
+    (articles / "b.txt").write_text('Council\n"Ask Tomas," said Tomas Lind.\n', encoding="utf-8")
+    summary = indexer.index_paths([str(articles)], db_path)
+
+    assert (summary.indexed, summary.unchanged) == (1, 2)
+    assert fake_nlp.seen[-1].endswith("b.txt")
+    after = dump(db_path)
+    assert after["speakers"] != before["speakers"]
+    db = store.open_db(db_path)
+    now = {s.name: s.id for s in store.load_speakers(db)}
+    assert "Harbour Council" not in now  # its only quote went with the old text
+    assert now == {name: ids[name] for name in ("Mara Quist", "Tomas Lind")}
+    b_quotes = [r["text"] for r in db.query("select text from quotes where article_id = ?", [b_id])]
+    assert b_quotes == ["Ask Tomas,"]
+    assert db["articles"].get(b_id)["text"].startswith("Council\n")
+    hits = db.execute("select count(*) from quotes_fts where quotes_fts match 'decision'")
+    assert hits.fetchone()[0] == 0  # the search index forgot the old quotes too
+    db.close()
+
+
+def test_force_reprocesses_everything_and_gives_the_same_rows(tmp_path, articles, fake_nlp):
+    db_path = tmp_path / "q.db"
+    indexer.index_paths([str(articles)], db_path)
+    before = dump(db_path)
+    summary = indexer.index_paths([str(articles)], db_path, force=True)
+    assert (summary.indexed, summary.unchanged) == (3, 0)
+    assert len(fake_nlp.seen) == 6
+    after = dump(db_path)
+    assert after["articles"] == before["articles"]
+    assert after["speakers"] == before["speakers"]
+    # quote ids may differ: a re-indexed article's quotes are new rows
+    without_ids = Counter(row[1:] for row in before["quotes"])
+    assert Counter(row[1:] for row in after["quotes"]) == without_ids
+
+
+def test_a_failing_file_does_not_stop_the_others(tmp_path, articles, fake_nlp):
+    (articles / "broken.txt").write_bytes(b"\xff\xfe\x00")
+    summary = indexer.index_paths([str(articles), str(tmp_path / "nope.txt")], tmp_path / "q.db")
+    assert summary.indexed == 3
+    assert sorted(p.source.rsplit("/", 1)[-1] for p in summary.failed) == ["broken.txt", "nope.txt"]
+    assert not summary.ok
+
+
+def test_the_pipeline_is_not_loaded_when_nothing_needs_indexing(tmp_path, fake_nlp):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    summary = indexer.index_paths([str(empty)], tmp_path / "q.db")
+    assert fake_nlp.loads == []
+    assert summary.totals == {"articles": 0, "quotes": 0, "speakers": 0}
+
+
+def test_migrating_an_older_database_keeps_its_rows(tmp_path):
+    db_path = tmp_path / "old.db"
+    db = sqlite_utils.Database(db_path)
+    store.migrate(db, store.MIGRATIONS[:1])  # as written by a quotes with only the first migration
+    assert store.schema_version(db) == 1
+    article = Article("old.txt", '"Kept," said Ann.', None)
+    store.save_article(db, article, [(quote("Kept,", 1, "Ann"), Speaker("Ann", "person"))])
+    db.close()
+
+    db = store.open_db(db_path)
+    assert store.schema_version(db) == len(store.MIGRATIONS)
+    assert [r["speaker"] for r in db.query("select speaker from quotes_view")] == ["Ann"]
+    # the search index added by a later migration covers rows written before it
+    assert db.execute("select rowid from quotes_fts where quotes_fts match 'kept'").fetchall()
+    db.close()
+
+
+def test_a_failing_migration_rolls_back_and_keeps_the_old_version(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "q.db")
+    store.migrate(db)
+
+    def broken(db):
+        db["quotes"].add_column("reviewed", int)
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        store.migrate(db, [*store.MIGRATIONS, broken])
+    assert store.schema_version(db) == len(store.MIGRATIONS)
+    assert "reviewed" not in db["quotes"].columns_dict
+
+
+def test_a_database_from_a_newer_quotes_is_refused(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "q.db")
+    db.execute(f"PRAGMA user_version = {len(store.MIGRATIONS) + 1}")
+    with pytest.raises(store.SchemaError, match="newer"):
+        store.migrate(db)
+
+
+def test_the_readme_sql_examples_run_against_the_schema(tmp_path, articles, fake_nlp):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+    assert len(examples) >= 3
+    indexer.index_paths([str(articles)], tmp_path / "q.db")
+    db = store.open_db(tmp_path / "q.db")
+    for sql in examples:
+        db.execute(sql).fetchall()
+
+
+def test_a_speaker_moving_between_changed_files_keeps_its_id(tmp_path, fake_nlp):
+    a, b, c = (tmp_path / f"{name}.txt" for name in "abc")
+    a.write_text('A\n"One," said Ann Lee. "Two," said Bo Rand.\n', encoding="utf-8")
+    b.write_text("B\nNo quotes here.\n", encoding="utf-8")
+    c.write_text("C\nNo quotes here.\n", encoding="utf-8")
+    db_path = tmp_path / "q.db"
+    indexer.index_paths([str(tmp_path)], db_path)
+    # Bo Rand leaves a (the first file processed), a new speaker arrives in b, Bo returns in c
+    a.write_text('A\n"One," said Ann Lee.\n', encoding="utf-8")
+    b.write_text('B\n"Three," said Cy Noor.\n', encoding="utf-8")
+    c.write_text('C\n"Two again," said Bo Rand.\n', encoding="utf-8")
+    indexer.index_paths([str(tmp_path)], db_path)
+
+    db = store.open_db(db_path)
+    rows = {r["speaker"]: r["speaker_id"] for r in db.query("select * from quotes_view")}
+    assert rows["Ann Lee"] == 1 and rows["Bo Rand"] == 2
+    assert len(set(rows.values())) == 3

@@ -1,0 +1,283 @@
+"""The UD -> ClearNLP converter on hand-made trees (no corpus text)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "models" / "scripts"))
+
+from ud2clearnlp import (  # noqa: E402
+    BadTree,
+    convert,
+    gum_entities,
+    read_conllu,
+    read_iob2,
+)
+
+
+def tree(rows: str):
+    """Rows of 'form upos xpos head deprel [misc]' -> a converted-ready Sentence."""
+    lines = []
+    for i, row in enumerate(rows.strip().splitlines(), 1):
+        form, upos, xpos, head, deprel, *misc = row.split()
+        lines.append(
+            "\t".join(
+                [
+                    str(i),
+                    form,
+                    form.lower(),
+                    upos,
+                    xpos,
+                    "_",
+                    head,
+                    deprel,
+                    "_",
+                    misc[0] if misc else "_",
+                ]
+            )
+        )
+    return next(read_conllu(lines + [""]))
+
+
+def arcs(sent):
+    """(word, label, head word) for every word; the root's head is itself."""
+    return [(t.form, t.deprel, sent.tok(t.head).form if t.head else t.form) for t in sent.tokens]
+
+
+def test_names_become_head_final_compounds():
+    s = convert(
+        tree("""
+        Gen PROPN NNP 2 compound
+        Igor PROPN NNP 4 nsubj
+        Konashenkov PROPN NNP 2 flat
+        said VERB VBD 0 root
+    """)
+    )
+    assert arcs(s) == [
+        ("Gen", "compound", "Konashenkov"),
+        ("Igor", "compound", "Konashenkov"),
+        ("Konashenkov", "nsubj", "said"),
+        ("said", "ROOT", "said"),
+    ]
+
+
+def test_preposition_heads_its_object():
+    s = convert(
+        tree("""
+        fighting NOUN NN 0 root
+        in ADP IN 3 case
+        Raqqa PROPN NNP 1 nmod
+    """)
+    )
+    assert arcs(s)[1:] == [("in", "prep", "fighting"), ("Raqqa", "pobj", "in")]
+
+
+def test_passive_agent_and_subject():
+    s = convert(
+        tree("""
+        city NOUN NN 3 nsubj:pass
+        was AUX VBD 3 aux:pass
+        bombed VERB VBN 0 root
+        by ADP IN 5 case
+        jets NOUN NNS 3 obl:agent
+    """)
+    )
+    assert arcs(s) == [
+        ("city", "nsubjpass", "bombed"),
+        ("was", "auxpass", "bombed"),
+        ("bombed", "ROOT", "bombed"),
+        ("by", "agent", "bombed"),
+        ("jets", "pobj", "by"),
+    ]
+
+
+def test_according_to_chains_two_prepositions():
+    s = convert(
+        tree("""
+        according VERB VBG 3 case
+        to ADP IN 1 fixed
+        Bali PROPN NNP 5 obl
+        ,  PUNCT , 5 punct
+        fell VERB VBD 0 root
+    """)
+    )
+    assert arcs(s) == [
+        ("according", "prep", "fell"),
+        ("to", "prep", "according"),
+        ("Bali", "pobj", "to"),
+        (",", "punct", "fell"),
+        ("fell", "ROOT", "fell"),
+    ]
+
+
+def test_copula_heads_clause_with_attr_and_acomp():
+    s = convert(
+        tree("""
+        Raqqa PROPN NNP 3 nsubj
+        is AUX VBZ 3 cop
+        ruins NOUN NNS 0 root
+    """)
+    )
+    assert arcs(s) == [("Raqqa", "nsubj", "is"), ("is", "ROOT", "is"), ("ruins", "attr", "is")]
+    s = convert(
+        tree("""
+        it PRON PRP 4 nsubj
+        was AUX VBD 4 cop
+        not PART RB 4 advmod
+        safe ADJ JJ 0 root
+    """)
+    )
+    assert arcs(s) == [
+        ("it", "nsubj", "was"),
+        ("was", "ROOT", "was"),
+        ("not", "neg", "was"),
+        ("safe", "acomp", "was"),
+    ]
+
+
+def test_prepositional_predicate_and_existential():
+    s = convert(
+        tree("""
+        He PRON PRP 4 nsubj
+        is AUX VBZ 4 cop
+        in ADP IN 4 case
+        Raqqa PROPN NNP 0 root
+    """)
+    )
+    assert arcs(s) == [
+        ("He", "nsubj", "is"),
+        ("is", "ROOT", "is"),
+        ("in", "prep", "is"),
+        ("Raqqa", "pobj", "in"),
+    ]
+    s = convert(
+        tree("""
+        There PRON EX 2 expl
+        is VERB VBZ 0 root
+        hope NOUN NN 2 nsubj
+    """)
+    )
+    # Not a copula in UD ("is" is the root already) but the subject is ClearNLP's attr.
+    assert arcs(s)[2] == ("hope", "nsubj", "is")
+    s = convert(
+        tree("""
+        There PRON EX 3 expl
+        is AUX VBZ 3 cop
+        hope NOUN NN 0 root
+    """)
+    )
+    assert arcs(s) == [("There", "expl", "is"), ("is", "ROOT", "is"), ("hope", "attr", "is")]
+
+
+def test_coordination_is_chained_and_cc_hangs_on_previous_conjunct():
+    s = convert(
+        tree("""
+        Kurdish ADJ JJ 0 root
+        , PUNCT , 3 punct
+        Arab ADJ JJ 1 conj
+        and CCONJ CC 5 cc
+        Syrian ADJ JJ 1 conj
+    """)
+    )
+    assert arcs(s) == [
+        ("Kurdish", "ROOT", "Kurdish"),
+        (",", "punct", "Kurdish"),
+        ("Arab", "conj", "Kurdish"),
+        ("and", "cc", "Arab"),
+        ("Syrian", "conj", "Arab"),
+    ]
+
+
+def test_relabels():
+    s = convert(
+        tree("""
+        They PRON PRP 2 nsubj
+        gave VERB VBD 0 root
+        him PRON PRP 2 iobj
+        aid NOUN NN 2 obj
+        last ADJ JJ 6 amod
+        week NOUN NN 2 obl:tmod
+        to PART TO 8 mark
+        help VERB VB 2 advcl
+    """)
+    )
+    labels = [t.deprel for t in s.tokens]
+    assert labels == ["nsubj", "ROOT", "dative", "dobj", "amod", "npadvmod", "aux", "advcl"]
+
+
+def test_gerund_after_preposition_is_pcomp():
+    s = convert(
+        tree("""
+        accused VERB VBN 0 root
+        of SCONJ IN 3 mark
+        bombing VERB VBG 1 advcl
+        Aleppo PROPN NNP 3 obj
+    """)
+    )
+    assert arcs(s)[1:3] == [("of", "prep", "accused"), ("bombing", "pcomp", "of")]
+
+
+def test_every_label_is_in_clearnlp_set_and_tree_is_checked():
+    s = convert(
+        tree("""
+        uh INTJ UH 2 discourse
+        yes INTJ UH 0 root
+        yes INTJ UH 2 reparandum
+    """)
+    )
+    assert [t.deprel for t in s.tokens] == ["intj", "ROOT", "dep"]
+    bad = tree("""
+        a X X 2 dep
+        b X X 1 dep
+    """)
+    with pytest.raises(BadTree):
+        convert(bad)
+
+
+def test_gum_entities_keep_proper_names_only():
+    s = tree("""
+        The DET DT 3 det Entity=(1-organization-new-x-cf1-1-coref
+        Russian ADJ JJ 3 amod _
+        ministry NOUN NN 5 nsubj Entity=1)
+        Konashenkov PROPN NNP 5 nsubj Entity=(2-person-new-x-cf1-1-coref)
+        said VERB VBD 0 root _
+        in ADP IN 8 case _
+        the DET DT 8 det Entity=(3-place-new-x-cf1-1-coref
+        Euphrates PROPN NNP 9 compound _
+        River PROPN NNP 5 obl Entity=3)
+        Raqqa PROPN NNP 5 obl Entity=(4-place-new-x-cf1-1-coref-Raqqa)
+    """)
+    # "the Russian ministry" has a common-noun head: not an OntoNotes name.
+    ents = gum_entities(s)
+    assert (4, 4, "PERSON") in ents
+    assert (10, 10, "GPE") in ents
+    assert (8, 9, "LOC") in ents  # determiner dropped, natural feature -> LOC
+    assert not any(e[0] == 1 for e in ents)
+
+
+def test_uner_tags_map_to_ontonotes():
+    lines = [
+        "1\tJan\tB-PER\t-\t-",
+        "2\tEgeland\tI-PER\t-\t-",
+        "3\tin\tO\t-\t-",
+        "4\tTampa\tB-LOC\t-\t-",
+        "5\tBay\tI-LOC\t-\t-",
+        "6\tOslo\tB-LOC\t-\t-",
+        "",
+    ]
+    words, tags = next(read_iob2(lines))
+    assert tags == ["B-PERSON", "I-PERSON", "O", "B-LOC", "I-LOC", "B-GPE"]
+
+
+def test_multiword_token_space_after_moves_to_last_word():
+    lines = [
+        "1-2\tdon't\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No",
+        "1\tdo\tdo\tAUX\tVBP\t_\t3\taux\t_\t_",
+        "2\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_\t_",
+        "3\tgo\tgo\tVERB\tVB\t_\t0\troot\t_\t_",
+        "",
+    ]
+    s = convert(next(read_conllu(lines)))
+    assert [t.space_after for t in s.tokens] == [False, False, True]
+    assert [t.deprel for t in s.tokens] == ["aux", "neg", "ROOT"]
