@@ -167,3 +167,58 @@ def speakers(db_path: str, limit: int) -> None:
 
 # `quotes eval` (accuracy against annotated corpora) is registered here by quotes/evaluate.py's
 # author: keep each command a thin wrapper over a plain Python function.
+
+
+@cli.command("eval")
+@click.argument("split_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--model",
+    default="en_quotes_sm",
+    show_default=True,
+    help="spaCy pipeline to use: an installed package name or a path to a pipeline directory.",
+)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write figures here.")
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False),
+    help="Write every miss and false alarm here (JSON Lines) and print counts per category.",
+)
+@click.option("--limit", default=0, type=click.IntRange(min=0), help="Use the first N articles.")
+@click.option(
+    "--baseline/--no-baseline",
+    default=True,
+    show_default=True,
+    help="Score textacy's direct_quotations on the same Docs beside ours.",
+)
+def eval_command(
+    split_dir: str,
+    model: str,
+    json_path: str | None,
+    errors_path: str | None,
+    limit: int,
+    baseline: bool,
+) -> None:
+    """Score quotes and their attribution against an annotated PolNeAR split.
+
+    SPLIT_DIR holds text/*.txt and BRAT attributions/*.ann files (for example
+    polnear/data/dev). Prints content, attribution and cue figures, overall and per publisher.
+    """
+    import json
+    from dataclasses import asdict
+
+    from quotes import evaluate
+
+    try:
+        result = evaluate.evaluate(split_dir, model, limit or None, baseline)
+    except (indexer.PipelineUnavailable, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(evaluate.table(result))
+    if json_path:
+        Path(json_path).write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    if errors_path:
+        with open(errors_path, "w", encoding="utf-8") as out:
+            for error in result.errors:
+                out.write(json.dumps(asdict(error), ensure_ascii=False) + "\n")
+        click.echo("")
+        click.echo(evaluate.error_report(result.errors))

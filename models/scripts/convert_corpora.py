@@ -17,7 +17,16 @@ from pathlib import Path
 
 import spacy
 from spacy.tokens import Doc, DocBin
-from ud2clearnlp import TAG_MAP, BadTree, Sentence, convert, gum_entities, read_conllu, read_iob2
+from ud2clearnlp import (
+    TAG_MAP,
+    BadTree,
+    Sentence,
+    convert,
+    gum_entities,
+    read_conllu,
+    read_iob2,
+    read_litbank_tsv,
+)
 
 SENTS_PER_DOC = 10
 
@@ -100,6 +109,20 @@ def ner_docs(vocab, path: Path) -> list[Doc]:
     return docs
 
 
+def litbank_docs(vocab, folder: Path) -> list[Doc]:
+    """LitBank's proper-name entities, SENTS_PER_DOC sentences a Doc (no trees, no tags)."""
+    docs = []
+    for path in sorted(folder.glob("*.tsv")):
+        sents = list(read_litbank_tsv(path.read_text(encoding="utf-8").splitlines()))
+        for k in range(0, len(sents), SENTS_PER_DOC):
+            chunk = sents[k : k + SENTS_PER_DOC]
+            words = [w for ws, _ in chunk for w in ws]
+            tags = [t for _, ts in chunk for t in ts]
+            starts = [i == 0 for ws, _ in chunk for i in range(len(ws))]
+            docs.append(Doc(vocab, words=words, ents=tags, sent_starts=starts))
+    return docs
+
+
 def tag_map(sents: list[Sentence], min_share: float = 0.9) -> dict:
     """POS and morphology per tag, plus per (word, tag) where the word differs from its tag.
 
@@ -166,6 +189,8 @@ def main() -> None:
     )
     # UNER covers EWT's dev sentences with entities only; EWT dev trees stay for evaluation.
     train += ner_docs(nlp.vocab, c / "uner-english-ewt" / "en_ewt-ud-dev.iob2")
+    # LitBank's novels add proper names (mostly people) that the treebanks are short of.
+    train += litbank_docs(nlp.vocab, c / "litbank" / "entities" / "tsv")
     dev = to_docs(nlp.vocab, ewt["dev"], False, stats) + to_docs(nlp.vocab, gum["dev"], True, stats)
     sets = {
         "train": train,

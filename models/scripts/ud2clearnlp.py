@@ -610,3 +610,70 @@ def _ontonotes_tags(words: list[str], tags: list[str]) -> list[str]:
             out[k] = "O" if new is None else ("B-" if k == i else "I-") + new
         i = j
     return out
+
+
+# Titles OntoNotes leaves outside PERSON names ("Sir Walter Elliot" -> "Walter Elliot").
+TITLES = {
+    "mr", "mr.", "mrs", "mrs.", "miss", "ms", "ms.", "sir", "lady", "lord", "dr", "dr.", "madame",
+    "monsieur", "captain", "colonel", "admiral", "general", "major", "lieutenant", "sergeant",
+    "professor", "prof.", "king", "queen", "prince", "princess", "duke", "duchess", "earl",
+    "count", "countess", "baron", "uncle", "aunt", "father", "mother", "brother", "sister",
+    "saint", "st.", "st", "rev.", "reverend", "judge", "president", "senator",
+}
+LITBANK_LABELS = {"PER": "PERSON", "GPE": "GPE", "LOC": "LOC", "ORG": "ORG", "FAC": "FAC"}
+_NAME_GLUE = {"of", "'s", "de", "la", "le", "van", "von", "du", "-", "the", "and", "&"}
+
+
+def read_litbank_tsv(lines: Iterable[str]) -> Iterator[tuple[list[str], list[str]]]:
+    """LitBank's entity TSV (token + one column per nesting layer) -> (words, IOB tags).
+
+    LitBank marks every mention ("the wrathful skipper", "his cabin"); OntoNotes only names.
+    Keep spans that start with a capitalised word once leading titles are dropped and whose
+    words are all capitalised or name glue ("of", "'s").
+    """
+    words: list[str] = []
+    layers: list[list[str]] = []
+    for raw in [*lines, ""]:
+        line = raw.rstrip("\n")
+        if line.strip():
+            cols = line.split("\t")
+            words.append(cols[0])
+            layers.append(cols[1:])
+            continue
+        if not words:
+            continue
+        spans = []
+        for k in range(max(len(c) for c in layers)):
+            col = [c[k] if k < len(c) else "O" for c in layers]
+            i = 0
+            while i < len(col):
+                if col[i].startswith("B-"):
+                    label = col[i][2:]
+                    j = i + 1
+                    while j < len(col) and col[j] == f"I-{label}":
+                        j += 1
+                    spans.append((i, j, label))
+                    i = j
+                else:
+                    i += 1
+        tags = ["O"] * len(words)
+        chosen: list[tuple[int, int, str]] = []
+        for i, j, label in sorted(spans, key=lambda s: s[0] - s[1]):
+            new = LITBANK_LABELS.get(label)
+            if new is None:
+                continue
+            while i < j and words[i].lower() in TITLES:
+                i += 1
+            name = words[i:j]
+            if not name or not name[0][:1].isupper() or not name[-1][:1].isupper():
+                continue
+            if not all(w[:1].isupper() or w.lower() in _NAME_GLUE for w in name):
+                continue
+            if all(c[1] <= i or c[0] >= j for c in chosen):
+                chosen.append((i, j, new))
+        for i, j, label in chosen:
+            tags[i] = f"B-{label}"
+            for m in range(i + 1, j):
+                tags[m] = f"I-{label}"
+        yield words, tags
+        words, layers = [], []
