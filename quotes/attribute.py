@@ -311,8 +311,9 @@ class Attributor:
         excluded = self._objects(f)
         here = bisect.bisect_right(self.sent_starts, token.idx) - 1
         floor = self.sent_starts[max(0, here - FALLBACK_SENTENCES)]
-        pool = [item for item in self.said if floor <= item[0] < token.idx]
-        pool += [item for item in self.subjects if floor <= item[0] < token.idx]
+        pool = [item for item in self.subjects if floor <= item[0] < token.idx]
+        # A speaker quoted earlier stays the likeliest "he" of a news story for longer.
+        pool += [item for item in self.said if item[0] < token.idx]
         for _, ref in sorted(pool, key=lambda item: item[0], reverse=True):
             if ref.kind in kinds and _key(ref.name) not in excluded:
                 return ref
@@ -438,6 +439,26 @@ class Attributor:
 
     def coordinated_orgs(self, before: int, count: int) -> list[str]:
         """The latest "A and B" of organisations before a "the two groups" mention."""
+        doc = self.doc
+        # Coordinated proper names in the parse, nearest first; places ("Syria and Iraq")
+        # are not organisations that speak.
+        for token in reversed(doc[max(0, before - 300) : before]):
+            if token.dep_ != "conj" or token.tag_ not in ("NNP", "NNPS"):
+                continue
+            head = token.head
+            if head.tag_ not in ("NNP", "NNPS") or head.dep_ == "conj":
+                continue
+            conjuncts = sorted([head, *head.conjuncts], key=lambda t: t.i)
+            if all(t.ent_type_ in ("GPE", "LOC") for t in conjuncts):
+                continue
+            names = []
+            for t in conjuncts:
+                first, last = self.mention_bounds(t)
+                name = doc[first : last + 1].text
+                if name not in names:
+                    names.append(name)
+            if len(names) == count:
+                return [self.fullest_org(n) for n in names]
         k = bisect.bisect_left(self.org_starts, self.doc[before].idx)
         for ent in reversed(self.orgs[:k]):
             conjuncts = [ent.root, *ent.root.conjuncts]

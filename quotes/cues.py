@@ -27,6 +27,12 @@ CLAUSE_CUES = (
     "stress", "tweet", "warn", "write", "acknowledge", "admit", "concede", "contend",
     "emphasise", "emphasize", "reiterate", "recall", "testify", "conclude", "agree", "accuse",
     "urge", "call", "criticise", "criticize", "demand", "ask",
+    # Findings of polls and studies, and reported beliefs: a who-said-what index wants
+    # "X believes that ..." as much as "X said that ..." (PolNeAR annotates both).
+    "show", "find", "suggest", "indicate", "mention", "respond", "question", "pledge", "vow",
+    "caution", "signal", "disclose", "boast", "brag", "remark", "recount", "believe", "think",
+    "fear", "hope", "doubt", "suspect", "point", "forecast", "assure", "reassure", "inform",
+    "repeat", "continue", "joke", "quip", "speculate", "theorize", "theorise", "worry",
 )
 # Verbs that report speech through their object instead of a clause ("accused X of Y",
 # "urged X to Y", "called for Y", "criticized Y"); "declared victory" is not a quotation, so
@@ -37,7 +43,13 @@ OBJECT_CUES = frozenset({
 
 _IRREGULAR = {
     "say": ("said", "saying"), "tell": ("told", "telling"), "write": ("wrote", "writing"),
+    "find": ("found", "finding"), "think": ("thought", "thinking"),
+    "forecast": ("forecast", "forecasting"), "quip": ("quipped", "quipping"),
+    "signal": ("signaled", "signaling"),
 }
+# Cues that only report speech with their particle ("pointed out that"); without it they mean
+# something else ("pointed to the map").
+PARTICLE_CUES = {"point": "out"}
 
 CUE_FORMS: dict[str, str] = {}
 for _lemma in CLAUSE_CUES:
@@ -45,7 +57,10 @@ for _lemma in CLAUSE_CUES:
     CUE_FORMS.update(_forms(_lemma, _past, _ing))
     if _lemma in ("admit", "commit"):
         CUE_FORMS.update({_lemma + "ted": _lemma, _lemma + "ting": _lemma})
-CUE_FORMS.update({"written": "write", "quoted": "quote"})
+CUE_FORMS.update({
+    "written": "write", "quoted": "quote", "shown": "show", "signalled": "signal",
+    "signalling": "signal",
+})
 for _lemma in ("stress", "criticise", "criticize", "emphasise", "emphasize"):
     CUE_FORMS[_lemma + "d" if _lemma.endswith("e") else _lemma + "ed"] = _lemma
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
-from .cues import DOCUMENT_NOUNS, OBJECT_CUES, cue_lemma
+from .cues import DOCUMENT_NOUNS, OBJECT_CUES, PARTICLE_CUES, cue_lemma
 
 OPEN_DOUBLE = "“„«"
 CLOSE_DOUBLE = "”»"
@@ -199,6 +199,23 @@ def _is_verb(token: Token) -> bool:
     return token.tag_.startswith("VB") or token.pos_ in ("VERB", "AUX")
 
 
+def _paragraph_tokens(doc: Doc, token: Token) -> tuple[int, int]:
+    """First and last token of ``token``'s paragraph (a line of the text)."""
+    lo = doc.text.rfind("\n", 0, token.idx) + 1
+    hi = doc.text.find("\n", token.idx)
+    hi = len(doc.text) if hi == -1 else hi
+    first = doc.char_span(lo, max(lo + 1, token.idx + 1), alignment_mode="expand")
+    last = doc.char_span(max(lo, hi - 1), hi, alignment_mode="expand")
+    return (first.start if first is not None else 0,
+            last.end - 1 if last is not None else len(doc) - 1)
+
+
+def _clip(doc: Doc, anchor: Token, first: int, last: int) -> tuple[int, int] | None:
+    """The part of a clause in the anchor's paragraph: reports never run over a break."""
+    lo, hi = _paragraph_tokens(doc, anchor)
+    return _trim_tokens(doc, max(first, lo), min(last, hi))
+
+
 def _trim_tokens(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
     while first <= last and (
         doc[first].dep_ in _LEAD_SKIP and doc[first].head.i != first
@@ -215,15 +232,29 @@ def _trim_tokens(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
     return first, last
 
 
-def _subject(verb: Token) -> Token | None:
-    """The speaker of a cue verb: its subject, its agent, or its governor's subject."""
+def _is_word(token: Token) -> bool:
+    return not (token.is_space or token.is_punct)
+
+
+def _subject(verb: Token, lemma: str = "say") -> Token | None:
+    """The speaker of a cue verb: its subject, its agent, or its governor's subject.
+
+    The parse is tried first; when it gives nothing (small models often hang the subject
+    elsewhere), the words around the verb are read instead.
+    """
     for child in verb.children:
-        if child.dep_ == "nsubj" and child.lower_ not in ("there",):
-            return child
+        if child.dep_ == "nsubj" and _is_word(child) and child.lower_ != "there":
+            # A subject after the verb is only real in an inversion ('", said X').
+            if child.i < verb.i or lemma not in NO_INVERSION and _opens_clause(verb):
+                return child
         if child.dep_ == "agent":
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
                 return pobj[0]
+    if verb.tag_ != "VBG":
+        before = _subject_before(verb)
+        if before is not None:
+            return before
     # "X was quoted as saying", "X called ..., saying that": the speaker governs the cue.
     head = verb
     for _ in range(3):
@@ -231,15 +262,139 @@ def _subject(verb: Token) -> Token | None:
             break
         head = head.head
         for child in head.children:
-            if child.dep_ == "nsubj" or (
-                child.dep_ == "nsubjpass" and head.lower_ == "quoted"
+            if _is_word(child) and (
+                child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and head.lower_ == "quoted")
             ):
                 return child
-    # Inverted "..., said Maj. Gen. Igor Konashenkov" parsed with the name as object.
-    if verb.lower_ in ("said", "says"):
-        after = [c for c in verb.rights if c.dep_ in ("dobj", "attr", "nsubj", "npadvmod")]
-        if after and after[0].tag_ in ("NNP", "NNPS"):
-            return after[0]
+    if lemma in NO_INVERSION:
+        return _subject_before(verb)
+    return _subject_before(verb) or _subject_after(verb)
+
+
+_NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP"})
+_SPEAKER_ENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+# Words that may stand between a subject and its verb: "Smith has also said", "Lee later told".
+_BETWEEN_TAGS = frozenset({"RB", "MD", "RBR"})
+_AUX_WORDS = frozenset(
+    "has have had is was were are be been will would could did does do also".split()
+)
+_FINITE = frozenset({"VBD", "VBZ", "VBP"})
+# Cues whose noun after the verb is an object, never an inverted subject ("told RT").
+NO_INVERSION = OBJECT_CUES | frozenset(
+    "tell inform assure reassure show find think believe hope fear doubt suspect question "
+    "worry point".split()
+)
+
+
+def _clause_floor(verb: Token) -> int:
+    """The first token of the verb's paragraph, at most 40 tokens back.
+
+    Not the parser's sentence: a small model splits sentences at titles and appositions.
+    """
+    doc = verb.doc
+    floor = max(0, verb.i - 40)
+    for i in range(verb.i - 1, floor - 1, -1):
+        if "\n" in doc[i].text:
+            return i + 1
+    return floor
+
+
+def _nounish(token: Token) -> bool:
+    return _is_word(token) and (
+        token.tag_ in _NOUN_TAGS
+        or token.pos_ in ("NOUN", "PROPN", "PRON")
+        or token.ent_type_ in _SPEAKER_ENTS
+    ) and token.tag_ not in ("WDT", "PRP$")
+
+
+def _subject_before(verb: Token) -> Token | None:
+    """The noun right before the verb in its clause ("Caddell said", "Smith, a lawyer, said")."""
+    doc = verb.doc
+    floor = _clause_floor(verb)
+    i = verb.i - 1
+    while i >= floor and (
+        doc[i].is_space or doc[i].tag_ in _BETWEEN_TAGS or doc[i].lower_ in _AUX_WORDS
+    ):
+        i -= 1
+    if i < floor:
+        return None
+    if doc[i].text == ",":
+        # An apposition or aside between commas: "Davies, author of 'X, ' about Y, told RT",
+        # "Trump who, using another word, said". The leftmost comma that follows a name wins.
+        commas = []
+        j = i - 1
+        while j >= floor and i - j <= 25:
+            if doc[j].tag_ in _FINITE or doc[j].text in ".!?" or "\n" in doc[j].text:
+                break
+            if doc[j].text == ",":
+                commas.append(j)
+            j -= 1
+        for comma in reversed(commas):
+            k = comma - 1
+            while k >= floor and doc[k].is_space:
+                k -= 1
+            if k >= floor and (
+                doc[k].tag_ in ("NNP", "NNPS", "PRP", "WP")
+                or doc[k].ent_type_ in _SPEAKER_ENTS
+                or doc[k].pos_ == "PROPN"
+            ):
+                i = k
+                break
+        else:
+            return None
+    if doc[i].tag_ == "WP" and doc[i].lower_ == "who":
+        i -= 1
+        while i >= floor and (doc[i].text == "," or doc[i].is_space):
+            i -= 1
+        if i < floor:
+            return None
+    token = doc[i]
+    return token if _nounish(token) else None
+
+
+def _opens_clause(verb: Token) -> bool:
+    doc = verb.doc
+    before = verb.i - 1
+    while before >= 0 and doc[before].is_space:
+        before -= 1
+    return before < verb.sent.start or doc[before].is_punct or "\n" in doc[before].text
+
+
+def _subject_after(verb: Token) -> Token | None:
+    """The name after an inverted cue ('"...," said Maj. Gen. Igor Konashenkov.')."""
+    doc = verb.doc
+    if not _opens_clause(verb):
+        return None
+    head = None
+    for token in doc[verb.i + 1 : min(len(doc), verb.i + 9)]:
+        if token.tag_ == "PRP" and head is None:
+            return token if token.lower_ not in ("it", "them", "him", "her", "me", "us") else None
+        if token.tag_ in ("DT", "JJ", "NNP", "NNPS", "NN", "NNS", "HYPH", "CD", "POS") or (
+            token.text == "." and token.i > 0 and token.nbor(-1).tag_ == "NNP"
+        ):
+            if _nounish(token):
+                head = token
+            continue
+        break
+    return head
+
+
+def _that_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
+    """'X told VOA that ...' parsed without a complement: the words after "that"."""
+    end = verb.sent.end
+    for token in doc[verb.i + 1 : min(end, verb.i + 6)]:
+        if token.lower_ == "that" and token.tag_ in ("IN", "WDT", "DT"):
+            last = end - 1
+            for other in doc[token.i + 1 : end]:
+                # ", but she said that ...": the next report starts a clause of its own.
+                if other.text in (";",) or (
+                    other.lower_ in ("but", "while", "whereas") and other.nbor(-1).text == ","
+                ):
+                    last = other.i - 1
+                    break
+            return _trim_tokens(doc, token.i + 1, last)
+        if not (_nounish(token) or token.tag_ in ("DT", "JJ", "IN", "RB", "HYPH")):
+            return None
     return None
 
 
@@ -253,7 +408,7 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     if comps:
         first = min(c.left_edge.i for c in comps)
         last = max(c.right_edge.i for c in comps)
-        span = _trim_tokens(doc, first, last)
+        span = _clip(doc, verb, first, last)
         if span:
             return _char_range(doc[span[0]], doc[span[1]]), False
     # "Y, the ministry said." / "X, he said, Y": the cue hangs off the reported clause.
@@ -269,9 +424,12 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
         last = head.right_edge.i
         if verb.right_edge.i >= last - 1:  # the cue closes the sentence
             last = verb.left_edge.i - 1
-        span = _trim_tokens(doc, first, last)
+        span = _clip(doc, verb, first, last)
         if span:
             return _char_range(doc[span[0]], doc[span[1]]), True
+    span = _that_clause(doc, verb)
+    if span:
+        return _char_range(doc[span[0]], doc[span[1]]), False
     if lemma in OBJECT_CUES:
         parts = [
             c
@@ -279,7 +437,7 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
             if c.dep_ not in _SKIP_RIGHT and not _is_circumstance(c) and not c.is_space
         ]
         if parts and (lemma != "call" or any(p.dep_ in ("prep", "dobj") for p in parts)):
-            span = _trim_tokens(doc, parts[0].left_edge.i, parts[-1].right_edge.i)
+            span = _clip(doc, verb, parts[0].left_edge.i, parts[-1].right_edge.i)
             if span:
                 return _char_range(doc[span[0]], doc[span[1]]), False
     return None, False
@@ -307,8 +465,14 @@ def find_cues(doc: Doc) -> list[Cue]:
         lemma = cue_lemma(token.text, token.lemma_)
         if lemma is None or not _is_verb(token) or lemma == "quote":
             continue
+        last = token
+        if lemma in PARTICLE_CUES:
+            particle = [c for c in token.rights if c.lower_ == PARTICLE_CUES[lemma]]
+            if not particle:
+                continue
+            last = particle[0]
         content, parenthetical = _content(doc, token, lemma)
-        cues.append(Cue(token, lemma, token, _subject(token), content, parenthetical))
+        cues.append(Cue(token, lemma, last, _subject(token, lemma), content, parenthetical))
     return cues
 
 
@@ -321,7 +485,7 @@ def _according(doc: Doc, word: Token, to: Token, pobj: Token) -> Cue:
         first = word.right_edge.i + 1
     elif last in own or last - 1 in own:
         last = word.left_edge.i - 1
-    span = _trim_tokens(doc, first, last)
+    span = _clip(doc, word, first, last)
     content = _char_range(doc[span[0]], doc[span[1]]) if span else None
     return Cue(word, "according", to, pobj, content, True)
 
@@ -343,8 +507,11 @@ def _covers(text: str, outer: tuple[int, int], m: Marked) -> bool:
 def find_quotes(doc: Doc) -> list[Found]:
     """Direct, mixed and indirect quotations in ``doc``, in text order."""
     text = doc.text
-    cues = find_cues(doc)
     marked = find_marked(text)
+    # A report inside a quotation ('"They said we could go," she said') is part of the
+    # quoted words, not a quotation of its own.
+    spoken = [m for m in marked if len(re.findall(r"\w+", text[m.start : m.end])) > MAX_SCARE_WORDS]
+    cues = [c for c in find_cues(doc) if not any(m.start <= c.word.idx < m.end for m in spoken)]
     paragraphs = _paragraphs(text)
     para_starts = [_first_char(text, s, e) for s, e in paragraphs]
     by_cue: dict[int, list[Marked]] = {}
@@ -369,6 +536,8 @@ def find_quotes(doc: Doc) -> list[Found]:
                 by_cue.setdefault(id(holder), []).append(m)
             continue
         cue, linked = _nearby_cue(doc, m, cues)
+        if cue is None:
+            cue, linked = _colon_cue(doc, m), True
         if cue is not None:
             direct.append(Found(m.start, m.end, "direct", cue, [m], linked=linked))
         else:
@@ -392,7 +561,69 @@ def find_quotes(doc: Doc) -> list[Found]:
         k = bisect.bisect_right(para_starts, f.start) - 1
         f.start_of_paragraph = para_starts[k] if k >= 0 else 0
     found.sort(key=lambda f: (f.start, f.end))
-    return found
+    return _join_interrupted(text, found)
+
+
+def _join_interrupted(text: str, found: list[Found]) -> list[Found]:
+    """'"A," X said. "B."' is one quotation interrupted by its attribution, not two.
+
+    The joined quote runs from A to B (the marks keep the pieces); a quote in a paragraph of
+    its own stays separate and is attributed as a continuation.
+    """
+    out: list[Found] = []
+    for f in found:
+        before = out[-1] if out else None
+        if (
+            before is not None
+            and f.cue is None
+            and f.marks
+            and before.kind == "direct"
+            and before.cue is not None
+            and before.marks
+            and before.cue.word.idx > before.marks[-1].close
+        ):
+            gap = text[before.marks[-1].close : f.marks[0].open]
+            cue_in_gap = before.marks[-1].close <= before.cue.word.idx < f.marks[0].open
+            if (
+                cue_in_gap
+                and "\n" not in gap
+                and not _crosses_sentence(gap[: before.cue.word.idx - before.marks[-1].close])
+                and len(gap.split()) <= 40
+            ):
+                before.end = f.end
+                before.marks = before.marks + f.marks
+                continue
+        out.append(f)
+    return out
+
+
+def _colon_cue(doc: Doc, m: Marked) -> Cue | None:
+    """'Caddell: "..."': a name and a colon introduce the quote, as in a transcript."""
+    text = doc.text
+    head = text[: m.open].rstrip(" \t")
+    if not head.endswith(":"):
+        return None
+    tokens = doc.char_span(len(head) - 1, len(head), alignment_mode="expand")
+    if tokens is None or tokens[0].text != ":":
+        return None
+    colon = tokens[0]
+    label = []
+    for token in reversed(doc[max(0, colon.i - 6) : colon.i]):
+        if token.is_space or "\n" in token.text or token.is_sent_end or token.text in ".!?":
+            break
+        label.append(token)
+    else:
+        if colon.i > 6:
+            return None  # too long for a name
+    label.reverse()
+    if not label or not all(
+        _nounish(t) or t.tag_ in ("DT", "NNP", "HYPH") or t.text == "." for t in label
+    ):
+        return None
+    speaker = next((t for t in reversed(label) if _nounish(t)), None)
+    if speaker is None or not (speaker.tag_ in ("NNP", "NNPS") or speaker.ent_type_):
+        return None
+    return Cue(colon, ":", colon, speaker, None, False)
 
 
 def _tokens(doc: Doc, start: int, end: int) -> list[Token]:
@@ -406,14 +637,11 @@ def _nearby_cue(doc: Doc, m: Marked, cues: list[Cue]) -> tuple[Cue | None, bool]
     if not inside:
         return None, False
     lo, hi = inside[0].i, inside[-1].i
-    sent_lo = inside[0].sent.start
-    sent_hi = inside[-1].sent.end
-    # The sentence after a quote that ends a parser sentence ('..." she said.').
-    if sent_hi < len(doc) and doc[sent_hi].i < len(doc):
-        after = doc[sent_hi].sent
-        if after.start < len(doc) and doc[after.start].idx - m.close < 3:
-            sent_hi = after.end
-    near = [c for c in cues if sent_lo <= c.word.i < sent_hi and not lo <= c.word.i <= hi]
+    para_lo = doc.text.rfind("\n", 0, m.open) + 1
+    para_hi = doc.text.find("\n", m.close)
+    para_hi = len(doc.text) if para_hi == -1 else para_hi
+    # A quote's cue is in its paragraph, whatever sentences the parser ran together.
+    near = [c for c in cues if para_lo <= c.word.idx < para_hi and not lo <= c.word.i <= hi]
     for cue in near:
         if cue.word.head.i in range(lo, hi + 1) or any(
             lo <= child.i <= hi for child in cue.word.children
@@ -425,7 +653,10 @@ def _nearby_cue(doc: Doc, m: Marked, cues: list[Cue]) -> tuple[Cue | None, bool]
         # '"...," X said' or 'X said: "..."' with nothing but the speaker in between.
         if cue.word.i > hi:
             between = doc.text[m.close : cue.word.idx]
-            set_off = re.match(r"[\s\"”’']*[,—–]", doc.text[m.end : cue.word.idx]) is not None
+            set_off = (
+                re.match(r"[\s\"”’']*[,—–]", doc.text[m.end : cue.word.idx]) is not None
+                or doc.text[m.end - 1] in "?!"  # '"Who are they?" Trump said.'
+            )
         else:
             between = doc.text[cue.last.idx + len(cue.last.text) : m.open]
             set_off = between.rstrip()[-1:] in (",", ":")
@@ -435,9 +666,22 @@ def _nearby_cue(doc: Doc, m: Marked, cues: list[Cue]) -> tuple[Cue | None, bool]
             min(cue.word.i, hi) <= cue.subject.i <= max(cue.word.i, lo)
         ):
             window = 8
-        if set_off and len(between.split()) <= window and not re.search(r"[.!?]\s", between):
+        if set_off and len(between.split()) <= window and not _crosses_sentence(between):
             return cue, False
     return None, False
+
+
+_SENTENCE_END = re.compile(r"(\w*)[.!?]['\"”’]*\s+(?=['\"“‘]?[A-Z0-9])")
+
+
+def _crosses_sentence(text: str) -> bool:
+    """Does a sentence end inside ``text``? "Maj. Gen." and "U.S." do not end one."""
+    for match in _SENTENCE_END.finditer(text):
+        word = match.group(1)
+        if word and (len(word) <= 3 and word[0].isupper() or len(word) == 1):
+            continue  # an abbreviation or an initial
+        return True
+    return False
 
 
 def _is_scare_quote(doc: Doc, m: Marked, para_starts: list[int]) -> bool:

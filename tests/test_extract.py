@@ -236,3 +236,160 @@ def test_paragraph_quote_without_cue_is_direct_and_uncued():
     [found] = find_quotes(doc)
     assert found.kind == "direct" and found.cue is None
     assert doc.text[found.start : found.end] == "We will not go back."
+
+
+# --- patterns the parse alone misses -----------------------------------------------------------
+
+MISPARSED = '"We will win the state," Caddell said.'
+MISPARSED_ROWS = """
+"        ``   punct 3
+We       PRP  nsubj 3
+will     MD   aux   3
+win      VB   ROOT  3
+the      DT   det   5
+state    NN   dobj  3
+,        ,    punct 3
+"        ''   punct 3
+Caddell  NNP  npadvmod 9 B-PERSON
+said     VBD  parataxis 3
+.        .    punct 3
+"""
+
+
+def test_subject_is_read_off_the_words_when_the_parse_misplaces_it():
+    doc = make_doc(MISPARSED, MISPARSED_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "direct"
+    assert found.cue.word.text == "said" and found.cue.subject.text == "Caddell"
+
+
+INTERRUPTED = '"We won," Lee said. "We will win it again."'
+INTERRUPTED_ROWS = """
+"      ``  punct 2
+We     PRP nsubj 2
+won    VBD ccomp 6
+,      ,   punct 6
+"      ''  punct 6
+Lee    NNP nsubj 6 B-PERSON
+said   VBD ROOT  6
+.      .   punct 6
+"      ``  punct 11
+We     PRP nsubj 11
+will   MD  aux   11
+win    VB  ROOT  11
+it     PRP dobj  11
+again  RB  advmod 11
+.      .   punct 11
+"      ''  punct 11
+"""
+
+
+def test_quote_interrupted_by_its_attribution_is_one_quote():
+    doc = make_doc(INTERRUPTED, INTERRUPTED_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "direct" and found.cue.subject.text == "Lee"
+    assert doc.text[found.start : found.end] == 'We won," Lee said. "We will win it again.'
+    assert len(found.marks) == 2
+
+
+COLON = 'Caddell: "The health issue has affected the race badly."'
+COLON_ROWS = """
+Caddell  NNP  ROOT   0 B-PERSON
+:        :    punct  0
+"        ``   punct  7
+The      DT   det    5
+health   NN   compound 5
+issue    NN   nsubj  7
+has      VBZ  aux    7
+affected VBN  appos  0
+the      DT   det    9
+race     NN   dobj   7
+badly    RB   advmod 7
+.        .    punct  7
+"        ''   punct  7
+"""
+
+
+def test_name_and_colon_introduce_a_quote():
+    doc = make_doc(COLON, COLON_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "direct"
+    assert found.cue.word.text == ":" and found.cue.subject.text == "Caddell"
+
+
+ASIDE = "\"They lied to us all\", Nick Doe, author of 'Blood, ' about Iraq, told RT."
+ASIDE_ROWS = """
+"       ``  punct 2
+They    PRP nsubj 2
+lied    VBD ROOT  2
+to      IN  prep  2
+us      PRP pobj  3
+all     DT  appos 4
+"       ''  punct 2
+,       ,   punct 2
+Nick    NNP compound 9 B-PERSON
+Doe     NNP dep   2 I-PERSON
+,       ,   punct 9
+author  NN  ROOT  11
+of      IN  prep  11
+'       ``  punct 14
+Blood   NNP pobj  12
+,       ,   punct 14
+'       ''  punct 14
+about   IN  prep  11
+Iraq    NNP pobj  17 B-GPE
+,       ,   punct 20
+told    VBD ROOT  20
+RT      NNP dobj  20 B-ORG
+.       .   punct 20
+"""
+
+
+def test_speaker_before_an_aside_with_commas_in_a_title():
+    doc = make_doc(ASIDE, ASIDE_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "direct"
+    assert found.cue.word.text == "told" and found.cue.subject.text == "Doe"
+
+
+BELIEF = "Smith believes that the plan will fail."
+BELIEF_ROWS = """
+Smith    NNP nsubj 1 B-PERSON
+believes VBZ ROOT  1
+that     IN  mark  6
+the      DT  det   4
+plan     NN  nsubj 6
+will     MD  aux   6
+fail     VB  ccomp 1
+.        .   punct 1
+"""
+
+
+def test_reported_belief_is_indirect_speech():
+    [found] = find_quotes(make_doc(BELIEF, BELIEF_ROWS))
+    assert found.kind == "indirect" and found.cue.lemma == "believe"
+    assert found.cue.subject.text == "Smith"
+
+
+NESTED = '"They said we could go home now," Lee said.'
+NESTED_ROWS = """
+"     ``  punct 2
+They  PRP nsubj 2
+said  VBD ccomp 11
+we    PRP nsubj 5
+could MD  aux   5
+go    VB  ccomp 2
+home  RB  advmod 5
+now   RB  advmod 5
+,     ,   punct 11
+"     ''  punct 11
+Lee   NNP nsubj 11 B-PERSON
+said  VBD ROOT  11
+.     .   punct 11
+"""
+
+
+def test_report_inside_a_quotation_is_not_a_quote_of_its_own():
+    doc = make_doc(NESTED, NESTED_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "direct" and found.cue.subject.text == "Lee"
