@@ -281,3 +281,26 @@ def test_multiword_token_space_after_moves_to_last_word():
     s = convert(next(read_conllu(lines)))
     assert [t.space_after for t in s.tokens] == [False, False, True]
     assert [t.deprel for t in s.tokens] == ["aux", "neg", "ROOT"]
+
+
+def test_gum_mentions_are_trimmed_to_the_name():
+    s = tree("""
+        Mr. PROPN NNP 2 compound Entity=(1-person-new-x-cf1-1-coref
+        Jones PROPN NNP 3 nsubj Entity=1)
+        met VERB VBD 0 root _
+        Rotus PROPN NNP 3 obj Entity=(2-person-new-x-cf1-1-coref
+        , PUNCT , 8 punct _
+        who PRON WP 8 nsubj _
+        's AUX VBZ 8 cop _
+        politician NOUN NN 4 acl:relcl Entity=2)
+        at ADP IN 10 case _
+        University PROPN NNP 3 obl Entity=(3-organization-new-x-cf1-1-coref
+        of ADP IN 12 case _
+        Copenhagen PROPN NNP 10 nmod _
+        in ADP IN 14 case _
+        Paris PROPN NNP 10 nmod Entity=3)
+    """)
+    ents = gum_entities(s)
+    assert (2, 2, "PERSON") in ents  # "Mr." is a title, not part of the name
+    assert (4, 4, "PERSON") in ents  # the relative clause is not part of the name
+    assert (10, 12, "ORG") in ents  # "University of Copenhagen", not "... in Paris"

@@ -515,6 +515,60 @@ NATURAL_FEATURES = {
 GUM_TO_ONTONOTES = {"person": "PERSON", "organization": "ORG", "place": "GPE", "event": "EVENT"}
 
 
+# Titles OntoNotes leaves outside PERSON names ("Sir Walter Elliot" -> "Walter Elliot").
+TITLES = {
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "miss",
+    "ms",
+    "ms.",
+    "sir",
+    "lady",
+    "lord",
+    "dr",
+    "dr.",
+    "madame",
+    "monsieur",
+    "captain",
+    "colonel",
+    "admiral",
+    "general",
+    "major",
+    "lieutenant",
+    "sergeant",
+    "professor",
+    "prof.",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "duke",
+    "duchess",
+    "earl",
+    "count",
+    "countess",
+    "baron",
+    "uncle",
+    "aunt",
+    "father",
+    "mother",
+    "brother",
+    "sister",
+    "saint",
+    "st.",
+    "st",
+    "rev.",
+    "reverend",
+    "judge",
+    "president",
+    "senator",
+}
+LITBANK_LABELS = {"PER": "PERSON", "GPE": "GPE", "LOC": "LOC", "ORG": "ORG", "FAC": "FAC"}
+_NAME_GLUE = {"of", "'s", "de", "la", "le", "van", "von", "du", "-", "the", "and", "&"}
+
+
 def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
     """Named entities from GUM's ``Entity=`` brackets: (first id, last id, label), 1-based.
 
@@ -556,9 +610,7 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
         heads = [sent.tok(i) for i in inside if sent.tok(i).head not in inside]
         if len(heads) != 1 or heads[0].upos != "PROPN":
             continue
-        # Drop a leading determiner: OntoNotes spans do not include "the".
-        while start < end and sent.tok(start).upos in ("DET",):
-            start += 1
+        start, end = _name_part(sent, start, end, heads[0].id)
         if label == "GPE" and any(sent.tok(i).lemma.lower() in NATURAL_FEATURES for i in inside):
             label = "LOC"
         out.append((start, end, label))
@@ -569,6 +621,44 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
         if all(s[1] < c[0] or s[0] > c[1] for c in chosen):
             chosen.append(s)
     return sorted(chosen)
+
+
+def _capitalised(tok: Token) -> bool:
+    return tok.form[:1].isupper() or (tok.upos in ("PROPN", "NUM") and not tok.form[:1].isalpha())
+
+
+def _name_part(sent: Sentence, start: int, end: int, head: int) -> tuple[int, int]:
+    """Trim a GUM mention to the OntoNotes name inside it.
+
+    GUM mentions are whole noun phrases ("Mr. Jones", "Dvořák's", "Randers in Jutland",
+    "Rotus, who's a seasoned politician"); OntoNotes names are the capitalised run around the
+    head, with glue words only between capitalised words ("University of Copenhagen"), and
+    without titles, determiners or the possessive 's.
+    """
+    first = head
+    while (
+        first - 1 >= start
+        and _capitalised(sent.tok(first - 1))
+        and sent.tok(first - 1).upos != "DET"
+    ):
+        first -= 1
+    last = head
+    while last + 1 <= end:
+        nxt = sent.tok(last + 1)
+        if _capitalised(nxt) and nxt.upos != "PUNCT":
+            last += 1
+        elif (
+            nxt.form.lower() in _NAME_GLUE
+            and nxt.form != "'s"
+            and last + 2 <= end
+            and _capitalised(sent.tok(last + 2))
+        ):
+            last += 2
+        else:
+            break
+    while first < last and sent.tok(first).form.lower() in TITLES:
+        first += 1
+    return first, last
 
 
 def read_iob2(lines: Iterable[str]) -> Iterator[tuple[list[str], list[str]]]:
@@ -610,18 +700,6 @@ def _ontonotes_tags(words: list[str], tags: list[str]) -> list[str]:
             out[k] = "O" if new is None else ("B-" if k == i else "I-") + new
         i = j
     return out
-
-
-# Titles OntoNotes leaves outside PERSON names ("Sir Walter Elliot" -> "Walter Elliot").
-TITLES = {
-    "mr", "mr.", "mrs", "mrs.", "miss", "ms", "ms.", "sir", "lady", "lord", "dr", "dr.", "madame",
-    "monsieur", "captain", "colonel", "admiral", "general", "major", "lieutenant", "sergeant",
-    "professor", "prof.", "king", "queen", "prince", "princess", "duke", "duchess", "earl",
-    "count", "countess", "baron", "uncle", "aunt", "father", "mother", "brother", "sister",
-    "saint", "st.", "st", "rev.", "reverend", "judge", "president", "senator",
-}
-LITBANK_LABELS = {"PER": "PERSON", "GPE": "GPE", "LOC": "LOC", "ORG": "ORG", "FAC": "FAC"}
-_NAME_GLUE = {"of", "'s", "de", "la", "le", "van", "von", "du", "-", "the", "and", "&"}
 
 
 def read_litbank_tsv(lines: Iterable[str]) -> Iterator[tuple[list[str], list[str]]]:
