@@ -19,6 +19,11 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_
     os.environ.setdefault(var, "1")
 
 import spacy  # noqa: E402
+
+try:  # a pipeline directory (not the installed package) needs the coref factory registered
+    import coref_component  # noqa: E402, F401
+except ImportError:
+    pass
 from spacy.tokens import DocBin  # noqa: E402
 
 

@@ -18,6 +18,11 @@ import spacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 
+try:  # a pipeline directory (not the installed package) needs the coref factory registered
+    import coref_component  # noqa: F401
+except ImportError:
+    pass
+
 NER_LABELS = ("PERSON", "ORG", "GPE")
 
 

@@ -6,12 +6,11 @@ LitBank and GUM (OntoNotes scheme). GUM documents in UD GUM's test split and a
 tenth of LitBank are held out for the reported accuracy; the dev set used to
 stop training is drawn from the remaining documents.
 
-Train:
-    python models/scripts/train_coref.py --pipeline models/training/pipeline/model-best \
+Train (on the assembled pipeline: coreferee reads the attribute_ruler's morphology and lemmas):
+    python models/scripts/train_coref.py --pipeline models/training/base \
         --litbank /work/shared/corpora/litbank \
         --gum-conll /work/shared/corpora/gum-coref/coref/ontogum/conll \
         --ud-gum-test /work/shared/corpora/ud-english-gum/en_gum-ud-test.conllu \
-        --tag-map models/corpus/tag_map.json \
         --out models/training/coref --metrics models/training/coref/metrics.json \
         --pipeline-out models/training/pipeline-coref
 
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence, cast
 
 import spacy
-import srsly
 from coreferee.annotation import Annotator
 from coreferee.data_model import FeatureTable, Mention
 from coreferee.manager import CorefereeBroker
@@ -94,24 +92,6 @@ def check_pipeline(nlp: Language) -> list[str]:
     if doc.tensor is None or doc.tensor.size == 0:
         problems.append("no doc.tensor (coreferee uses it as token vectors)")
     return problems
-
-
-def add_attribute_rules(nlp: Language, tag_map_path: Path) -> None:
-    """Give a tagger/parser/ner pipeline what en_core_web_sm's attribute_ruler
-    and rule lemmatizer give: UD POS and morphology from the PTB tag (with
-    per-word exceptions, e.g. he -> Gender=Masc) and lemmas."""
-    tag_map = srsly.read_json(tag_map_path)
-    ruler = nlp.add_pipe("attribute_ruler", after="tagger")
-    for tag, attrs in tag_map["tags"].items():
-        ruler.add([[{"TAG": tag}]], {"POS": attrs["pos"], "MORPH": attrs["morph"]})
-    # Added after the tag patterns so that they win on the same token.
-    for word in tag_map["words"]:
-        ruler.add(
-            [[{"LOWER": word["word"].lower(), "TAG": word["tag"]}]],
-            {"POS": word["pos"], "MORPH": word["morph"]},
-        )
-    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "rule"}, after="attribute_ruler")
-    lemmatizer.initialize()
 
 
 def litbank_files(litbank_dir: Path) -> list[Path]:
@@ -317,11 +297,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--pipeline-out", type=Path, help="also write the pipeline with the component"
     )
-    parser.add_argument(
-        "--tag-map",
-        type=Path,
-        help="tag_map.json: add attribute_ruler + lemmatizer if the pipeline has none",
-    )
     parser.add_argument("--metrics", type=Path)
     parser.add_argument("--max-docs", type=int, help="cap each document list (smoke runs)")
     parser.add_argument("--dev-fraction", type=float, default=0.1)
@@ -346,9 +321,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     CorefereeBroker.set_extensions()
     log(f"loading {args.pipeline}")
     nlp = spacy.load(args.pipeline)
-    if args.tag_map and "attribute_ruler" not in nlp.pipe_names:
-        add_attribute_rules(nlp, args.tag_map)
-        log(f"added attribute_ruler and lemmatizer from {args.tag_map}: {nlp.pipe_names}")
     problems = check_pipeline(nlp)
     if problems:
         raise SystemExit("The pipeline cannot support coreferee: " + "; ".join(problems))
