@@ -398,6 +398,25 @@ def _that_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
     return None
 
 
+def _closing_cue_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
+    """"Y ..., the ministry charged in a statement Monday.": a cue that closes its sentence
+    after a comma reports what comes before the comma, however the parser attached it (long
+    reported clauses often get the cue as a relative clause of their last noun)."""
+    subject = next((c for c in verb.lefts if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None:
+        return None
+    comma = subject.left_edge.i - 1
+    sent_start = verb.sent.start
+    if comma <= sent_start or doc[comma].text != ",":
+        return None
+    for right in verb.rights:
+        if not (right.is_punct or right.is_space or right.dep_ in ("prep", "npadvmod", "advmod")):
+            return None
+        if right.dep_ == "prep" and not _is_circumstance(right):
+            return None
+    return _clip(doc, verb, sent_start, comma - 1)
+
+
 def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None, bool]:
     """The reported clause of a cue as a char range, and whether the cue is parenthetical."""
     comps = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.i != verb.i]
@@ -427,6 +446,9 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
         span = _clip(doc, verb, first, last)
         if span:
             return _char_range(doc[span[0]], doc[span[1]]), True
+    span = _closing_cue_clause(doc, verb)
+    if span:
+        return _char_range(doc[span[0]], doc[span[1]]), True
     span = _that_clause(doc, verb)
     if span:
         return _char_range(doc[span[0]], doc[span[1]]), False

@@ -393,3 +393,35 @@ def test_report_inside_a_quotation_is_not_a_quote_of_its_own():
     doc = make_doc(NESTED, NESTED_ROWS)
     [found] = find_quotes(doc)
     assert found.kind == "direct" and found.cue.subject.text == "Lee"
+
+
+# The parser often hangs a closing cue inside a long reported clause (here as a relative
+# clause of "Dresden"); the report is still everything before the subject's comma.
+CLOSING = "The siege is comparable to the bombing of Dresden, the ministry charged in a statement."
+CLOSING_ROWS = """
+The        DT   det       1
+siege      NN   nsubj     2
+is         VBZ  ROOT      2
+comparable JJ   acomp     2
+to         IN   prep      3
+the        DT   det       6
+bombing    NN   pobj      4
+of         IN   prep      6
+Dresden    NNP  pobj      7
+,          ,    punct     8
+the        DT   det       11
+ministry   NN   nsubj     12
+charged    VBD  relcl     8
+in         IN   prep      12
+a          DT   det       15
+statement  NN   pobj      13
+.          .    punct     2
+"""
+
+
+def test_closing_cue_after_comma_reports_the_clause_before_it():
+    doc = make_doc(CLOSING, CLOSING_ROWS)
+    [found] = find_quotes(doc)
+    assert found.kind == "indirect"
+    assert doc.text[found.start : found.end] == "The siege is comparable to the bombing of Dresden"
+    assert found.cue.subject.text == "ministry"
