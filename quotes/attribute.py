@@ -201,7 +201,10 @@ class Attributor:
         if token.ent_type_:
             ent = next((e for e in self.doc.ents if e.start <= token.i < e.end), None)
             if ent is not None:
-                first, last = min(first, ent.start), max(last, ent.end - 1)
+                # An entity that runs past the phrase ("... force claimed") is the
+                # recogniser's slip: the name stays inside the subject's own subtree.
+                first = min(first, max(ent.start, token.left_edge.i))
+                last = max(last, min(ent.end - 1, token.right_edge.i))
         for i in range(last, first - 1, -1):
             if "\n" in self.doc[i].text_with_ws and i < last:
                 first = i + 1  # a mention never runs over a line break

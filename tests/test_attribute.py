@@ -303,3 +303,25 @@ def test_pipeline_finds_indirect_speech(nlp):
 def test_pipeline_leaves_headline_scare_quotes_alone(nlp):
     doc = nlp("No 'Safe Place' Left In The Old Town")
     assert doc._.quotes == []
+
+
+# The recogniser's entity runs over the cue verb; the speaker's name must not.
+RUNAWAY = "The Airwars group claimed that the toll was higher."
+RUNAWAY_ROWS = """
+The     DT  det      2
+Airwars NNP compound 2 B-ORG
+group   NN  nsubj    3 I-ORG
+claimed VBD ROOT     3 I-ORG
+that    IN  mark     7
+the     DT  det      6
+toll    NN  nsubj    7
+was     VBD ccomp    3
+higher  JJR acomp    7
+.       .   punct    3
+"""
+
+
+def test_entity_running_over_the_cue_is_cut_at_the_subject():
+    [quote] = quotes_in(make_doc(RUNAWAY, RUNAWAY_ROWS), no_coref)
+    assert quote.speaker.mention.text == "Airwars group"
+    assert "claimed" not in quote.speaker.name
