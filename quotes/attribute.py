@@ -34,6 +34,8 @@ from .records import Quote, Span, SpeakerRef
 # Given a pronoun, the tokens it refers to (heads of the antecedent mentions), or [].
 PronounResolver = Callable[[Token], list[Token]]
 
+OPENING_MARKS = "\"“‘'"
+CLOSING_MARKS = ("\"", "”")  # single marks double as apostrophes
 CONFIDENCE = {
     "explicit": 0.9,
     "explicit_nearby": 0.75,  # the cue is beside the quote but the parse does not link them
@@ -138,7 +140,26 @@ class Attributor:
             method, confidence = "continuation", CONFIDENCE["continuation"]
         if ref is not None:
             quote.speaker, quote.method, quote.confidence = ref, method, confidence
+            if ref.mention is not None and f.start < ref.mention.start < f.end:
+                self._end_before_speaker(quote, ref.mention.start)
         return quote
+
+    def _end_before_speaker(self, quote: Quote, speaker_start: int) -> None:
+        """What someone said never contains their own name: a misparse that swallowed
+        '", Nicolas Davies' into the content ends it at the last closing mark before him."""
+        text = self.doc.text
+        start = quote.content.start
+        close = max(text.rfind(mark, start, speaker_start) for mark in CLOSING_MARKS)
+        if close > start:
+            end = close + 1
+            opened = text[start] in OPENING_MARKS
+            quote.kind = "direct" if opened and quote.kind == "mixed" else quote.kind
+        else:
+            end = speaker_start
+            while end > start and not (text[end - 1].isalnum() or text[end - 1] in "\"”’')"):
+                end -= 1
+        if end > start:
+            quote.content = _span(self.doc, start, end)
 
     def _continues(self, f: Found, before: Found, quote: Quote) -> bool:
         """A cue-less quote opening its paragraph right after someone's quotation."""

@@ -246,7 +246,7 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
         if child.dep_ == "nsubj" and _is_word(child) and child.lower_ != "there":
             # A subject after the verb is only real in an inversion ('", said X').
             if child.i < verb.i or lemma not in NO_INVERSION and _opens_clause(verb):
-                return child
+                return _named_before_role(child) or child
         if child.dep_ == "agent":
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
@@ -269,6 +269,25 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
     if lemma in NO_INVERSION:
         return _subject_before(verb)
     return _subject_before(verb) or _subject_after(verb)
+
+
+def _named_before_role(subject: Token) -> Token | None:
+    """"Nicolas Davies, author of ..., told RT" parsed with "author" as the subject: the name
+    the role noun stands in apposition to, right before its comma."""
+    doc = subject.doc
+    if subject.tag_ not in ("NN", "NNS") or subject.ent_type_:
+        return None
+    # The parser may hang the apposition's commas on the role noun itself.
+    k = subject.left_edge.i if doc[subject.left_edge.i].text == "," else subject.left_edge.i - 1
+    after = subject.right_edge.i
+    if doc[after].text != ",":
+        after += 1
+    if k < 1 or doc[k].text != "," or after >= len(doc) or doc[after].text != ",":
+        return None
+    name = doc[k - 1]
+    if name.tag_ in ("NNP", "NNPS") or name.ent_type_ == "PERSON":
+        return name
+    return None
 
 
 _NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP"})
@@ -324,7 +343,10 @@ def _subject_before(verb: Token) -> Token | None:
         commas = []
         j = i - 1
         while j >= floor and i - j <= 25:
-            if doc[j].tag_ in _FINITE or doc[j].text in ".!?" or "\n" in doc[j].text:
+            # A finite verb ends the clause; an all-caps acronym tagged as one ("IS") does not.
+            if (doc[j].tag_ in _FINITE and not doc[j].text.isupper()) or (
+                doc[j].text in ".!?" or "\n" in doc[j].text
+            ):
                 break
             if doc[j].text == ",":
                 commas.append(j)

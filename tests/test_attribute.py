@@ -325,3 +325,30 @@ def test_entity_running_over_the_cue_is_cut_at_the_subject():
     [quote] = quotes_in(make_doc(RUNAWAY, RUNAWAY_ROWS), no_coref)
     assert quote.speaker.mention.text == "Airwars group"
     assert "claimed" not in quote.speaker.name
+
+
+def test_content_never_contains_its_own_speaker():
+    from quotes.attribute import Attributor
+    from quotes.records import Quote, Span
+
+    text = '"We are leaving", Jane Roe told reporters.'
+    doc = make_doc(
+        text,
+        """
+        "        ``  punct   2
+        We       PRP nsubj   2
+        are      VBP aux     2
+        leaving  VBG ROOT    2
+        "        ''  punct   2
+        ,        ,   punct   2
+        Jane     NNP compound 7 B-PERSON
+        Roe      NNP appos   2 I-PERSON
+        told     VBD conj    2
+        reporters NNS dobj   8
+        .        .   punct   2
+        """,
+    )
+    quote = Quote(Span(0, 26, text[:26]), "mixed")
+    Attributor(doc, no_coref)._end_before_speaker(quote, text.index("Jane"))
+    assert quote.content.text == '"We are leaving"'
+    assert quote.kind == "direct"

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 import spacy
+from spacy.attrs import ORTH
 from spacy.language import Language
 
 HERE = Path(__file__).parent
@@ -97,6 +98,19 @@ META = {
 }
 
 
+# Ranks and titles news writes before names. spaCy's English exceptions lack some ("Maj."),
+# and a split "Maj" + "." ends the sentence in the middle of "said Maj. Gen. Igor Konashenkov".
+TITLE_ABBREVIATIONS = (
+    "Maj. Lt. Col. Capt. Cpt. Sgt. Cpl. Pvt. Brig. Adm. Cmdr. Cdr. Gen. Gov. Sen. Rep. Amb. "
+    "Supt. Insp. Det. Prof. Rev. Hon. Fr. Msgr. Pres. Sec. Atty. Lt.Col. Maj.Gen. Brig.Gen."
+).split()
+
+
+def add_title_abbreviations(nlp: Language) -> None:
+    for text in TITLE_ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(text, [{ORTH: text}])
+
+
 def add_attribute_ruler(nlp: Language, tag_map: dict) -> None:
     ruler = nlp.add_pipe("attribute_ruler", after="parser")
     for tag, attrs in sorted(tag_map["tags"].items()):
@@ -153,6 +167,7 @@ def main() -> None:
     args = ap.parse_args()
 
     nlp = spacy.load(args.trained)
+    add_title_abbreviations(nlp)
     add_attribute_ruler(nlp, json.loads((args.corpus / "tag_map.json").read_text()))
     add_lemmatizer(nlp)
     add_norp_ruler(nlp)

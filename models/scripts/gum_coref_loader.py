@@ -95,9 +95,11 @@ def attach_ud_layout(
 
 def to_unparsed_doc(nlp: Language, document: GumDocument) -> Doc:
     spaces = document.spaces or [True] * len(document.words)
+    # A few GUM files carry an empty word form; spaCy refuses empty tokens.
+    words = [word or "_" for word in document.words]
     return Doc(
         nlp.vocab,
-        words=document.words,
+        words=words,
         spaces=spaces,
         sent_starts=document.sent_starts,
     )
