@@ -246,7 +246,7 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
         if child.dep_ == "nsubj" and _is_word(child) and child.lower_ != "there":
             # A subject after the verb is only real in an inversion ('", said X').
             if child.i < verb.i or lemma not in NO_INVERSION and _opens_clause(verb):
-                return _named_before_role(child) or child
+                return _named_before_role(child) or _named_after_role(child) or child
         if child.dep_ == "agent":
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
@@ -288,6 +288,21 @@ def _named_before_role(subject: Token) -> Token | None:
     if name.tag_ in ("NNP", "NNPS") or name.ent_type_ == "PERSON":
         return name
     return None
+
+
+def _named_after_role(subject: Token) -> Token | None:
+    """"the monitoring group Airwars declared" parsed with "group" as the subject: the name
+    right after the role noun is who spoke."""
+    doc = subject.doc
+    if subject.tag_ not in ("NN", "NNS") or subject.ent_type_ or subject.i + 1 >= len(doc):
+        return None
+    name = doc[subject.i + 1]
+    if not (name.tag_ in ("NNP", "NNPS") and name.ent_type_ in ("PERSON", "ORG", "")):
+        return None
+    last = name.i
+    while last + 1 < len(doc) and doc[last + 1].tag_ in ("NNP", "NNPS"):
+        last += 1
+    return doc[last]
 
 
 _NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "PRP"})
@@ -441,7 +456,10 @@ def _closing_cue_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
 
 def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None, bool]:
     """The reported clause of a cue as a char range, and whether the cue is parenthetical."""
-    comps = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.i != verb.i]
+    # Whitespace tokens between paragraphs sometimes come out of the parser as clauses.
+    comps = [
+        c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.i != verb.i and _is_word(c)
+    ]
     if lemma in ("urge", "call", "ask", "tell") or lemma in OBJECT_CUES:
         comps = [c for c in comps if c.dep_ == "ccomp"] or comps
     else:
