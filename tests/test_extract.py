@@ -425,3 +425,26 @@ def test_closing_cue_after_comma_reports_the_clause_before_it():
     assert found.kind == "indirect"
     assert doc.text[found.start : found.end] == "The siege is comparable to the bombing of Dresden"
     assert found.cue.subject.text == "ministry"
+
+
+# "the monitoring group Airwars declared": a parse that makes the role noun the subject.
+ROLE_THEN_NAME = "The monitoring group Airwars declared that the toll was higher."
+ROLE_THEN_NAME_ROWS = """
+The        DT   det      2
+monitoring NN   compound 2
+group      NN   nsubj    4
+Airwars    NNP  nsubj    4 B-ORG
+declared   VBD  ROOT     4
+that       IN   mark     8
+the        DT   det      7
+toll       NN   nsubj    8
+was        VBD  ccomp    4
+higher     JJR  acomp    8
+.          .    punct    4
+"""
+
+
+def test_role_noun_followed_by_a_name_yields_the_name():
+    doc = make_doc(ROLE_THEN_NAME, ROLE_THEN_NAME_ROWS)
+    [found] = find_quotes(doc)
+    assert found.cue.subject.text == "Airwars"
