@@ -91,6 +91,14 @@ def _span(doc: Doc, start: int, end: int) -> Span:
     return Span(start, end, doc.text[start:end])
 
 
+def _pronoun_kinds(pronoun: str) -> set[str]:
+    if pronoun in PERSON_PRONOUNS:
+        return {"person"}
+    if pronoun in ORG_PRONOUNS:
+        return {"organization"}
+    return {"organization", "group", "person"}
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[\w-]+", text.lower())
 
@@ -309,19 +317,41 @@ class Attributor:
 
     def pronoun(self, token: Token, f: Found) -> tuple[SpeakerRef | None, str, float]:
         mention = _span(self.doc, token.idx, token.idx + len(token.text))
+        kinds = _pronoun_kinds(token.lower_)
         antecedents = [t for t in self.resolve_pronoun(token) if t.i != token.i]
         refs = [self.speaker_of(t, f)[0] for t in antecedents]
+        # Coreference proposes, agreement disposes: "he" never stands for Syria.
         refs = [r for r in refs if r is not None]
+        if len(refs) == 1 and refs[0].kind not in kinds:
+            refs = []
+        last = self.last_speaker(token, kinds)
         if len(refs) == 1:
-            return replace(refs[0], mention=mention), "pronoun", CONFIDENCE["pronoun"]
+            ref = refs[0]
+            if last is not None and _key(last.name) != _key(ref.name):
+                # News keeps quoting the person it just quoted: "'...,' X said. He said ...".
+                # A chain that jumps to someone who has not spoken loses to that speaker.
+                if not any(_key(r.name) == _key(ref.name) for _, r in self.said):
+                    return replace(last, mention=mention), "pronoun", CONFIDENCE["pronoun_fallback"]
+            return replace(ref, mention=mention), "pronoun", CONFIDENCE["pronoun"]
         if len(refs) > 1:
             names = tuple(r.name for r in refs)
             group = SpeakerRef(" and ".join(names), "group", mention=mention, members=names)
             return group, "pronoun", CONFIDENCE["pronoun"]
-        ref = self.recent(token, f)
+        ref = last or self.recent(token, f)
         if ref is None:
             return None, "none", 0.0
         return replace(ref, mention=mention), "pronoun", CONFIDENCE["pronoun_fallback"]
+
+    def last_speaker(self, token: Token, kinds: set[str]) -> SpeakerRef | None:
+        """The speaker of the latest quotation, if it ended in the last two sentences and a
+        pronoun of this kind can stand for it."""
+        earlier = [(start, ref) for start, ref in self.said if start < token.idx]
+        if not earlier:
+            return None
+        start, ref = max(earlier, key=lambda item: item[0])
+        here = bisect.bisect_right(self.sent_starts, token.idx) - 1
+        floor = self.sent_starts[max(0, here - 2)]
+        return ref if start >= floor and ref.kind in kinds else None
 
     def recent(self, token: Token, f: Found) -> SpeakerRef | None:
         """The nearest earlier speaker or named subject the pronoun can stand for."""

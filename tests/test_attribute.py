@@ -352,3 +352,52 @@ def test_content_never_contains_its_own_speaker():
     Attributor(doc, no_coref)._end_before_speaker(quote, text.index("Jane"))
     assert quote.content.text == '"We are leaving"'
     assert quote.kind == "direct"
+
+
+def test_chain_to_someone_who_has_not_spoken_loses_to_the_last_speaker():
+    # Coreference links "He" to "Dresden" (a name the recogniser took for a person); the
+    # story has just quoted Petrov, and a pronoun subject right after a quote is him.
+    text = INVERTED + " Dresden burned. He said the aid was a cover."
+    rows = INVERTED_ROWS + """
+    Dresden NNP   nsubj 14 B-PERSON
+    burned  VBD   ROOT  14
+    .       .     punct 14
+    He      PRP   nsubj 17
+    said    VBD   ROOT  17
+    the     DT    det   19
+    aid     NN    nsubj 20
+    was     VBD   ccomp 17
+    a       DT    det   22
+    cover   NN    attr  20
+    .       .     punct 17
+    """
+    doc = make_doc(text, rows)
+    dresden = next(t for t in doc if t.text == "Dresden")
+    quotes = quotes_in(doc, lambda token: [dresden] if token.text == "He" else [])
+    assert quotes[1].speaker.name == "Ivan Petrov"
+    assert quotes[1].method == "pronoun"
+
+
+def test_chain_to_a_place_is_not_a_he():
+    text = "Syria is at war. He said the aid was a cover."
+    doc = make_doc(
+        text,
+        """
+        Syria NNP   nsubj 1 B-GPE
+        is    VBZ   ROOT  1
+        at    IN    prep  1
+        war   NN    pobj  2
+        .     .     punct 1
+        He    PRP   nsubj 6
+        said  VBD   ROOT  6
+        the   DT    det   8
+        aid   NN    nsubj 9
+        was   VBD   ccomp 6
+        a     DT    det   11
+        cover NN    attr  9
+        .     .     punct 6
+        """,
+    )
+    syria = doc[0]
+    [quote] = quotes_in(doc, lambda token: [syria] if token.text == "He" else [])
+    assert quote.speaker is None and quote.method == "none"

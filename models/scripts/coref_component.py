@@ -161,9 +161,14 @@ class QuotesCoreferee:
         return self
 
 
-@Language.factory(FACTORY_NAME)
 def make_quotes_coreferee(nlp: Language, name: str) -> QuotesCoreferee:
     return QuotesCoreferee(nlp, name)
+
+
+# This file ships inside en_quotes_sm and also lives in the training scripts; when both are
+# imported in one process (tests, training next to an installed model) register it once.
+if not Language.has_factory(FACTORY_NAME):
+    Language.factory(FACTORY_NAME, func=make_quotes_coreferee)
 
 
 def add_to_pipeline(

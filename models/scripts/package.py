@@ -82,7 +82,13 @@ def card(meta: dict, metrics: dict, coref: dict | None) -> str:
             f"| {r['ner']['f']:.3f} ({per}) |"
         )
     if coref:
-        coref_text = "; ".join(f"{k}: {v}" for k, v in coref.items() if not isinstance(v, dict))
+        parts = []
+        for key, label in (("gum_test", "GUM test documents"), ("litbank_test", "held-out LitBank")):
+            if key in coref:
+                r = coref[key]
+                total = r["correct"] + r["incorrect"]
+                parts.append(f"{label} ({r['docs']} docs): {r['accuracy']:.3f} ({r['correct']}/{total})")
+        coref_text = "; ".join(parts)
     else:
         coref_text = "not measured"
     return CARD.format(
