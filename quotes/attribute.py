@@ -114,6 +114,7 @@ class Attributor:
         self.people = [e for e in doc.ents if e.label_ == "PERSON"]
         self.org_starts = [e.start_char for e in self.orgs]
         self.sent_starts = [s.start_char for s in doc.sents] if doc.has_annotation("DEP") else [0]
+        self.titled = self._titled_names()
 
     def run(self, found: list[Found]) -> list[Quote]:
         self.contents = [(f.start, f.end) for f in found]
@@ -261,8 +262,9 @@ class Attributor:
                 last -= 1
         words = doc[first : last + 1]
         mention = _span(doc, words.start_char, words.end_char)
-        if not rank and token.ent_type_ in ORG_LABELS or (
-            not rank
+        person = rank or self._name_run(token) in self.titled
+        if not person and token.ent_type_ in ORG_LABELS or (
+            not person
             and not token.ent_type_
             and (
                 token.lower_ in ORG_NOUNS
@@ -291,6 +293,40 @@ class Attributor:
         return SpeakerRef(
             name=self.fullest_person(name), kind="person", title=title, mention=mention
         )
+
+    def _name_run(self, token: Token) -> str:
+        """The proper-noun run ending at ``token``: "Jan Egeland" for Egeland."""
+        start = token.i
+        while (
+            start > 0
+            and self.doc[start - 1].tag_ in ("NNP", "NNPS")
+            and start - 1 < self.doc[start - 1].head.i <= token.i  # inside the name
+        ):
+            start -= 1
+        while start < token.i and _is_titleword(self.doc[start]):
+            start += 1
+        return self.doc[start : token.i + 1].text
+
+    def _titled_names(self) -> set[str]:
+        """Names the article gives a person's title or role somewhere ("UN adviser Jan
+        Egeland"): they are people wherever else they appear, whatever the recogniser says."""
+        names = set()
+        doc = self.doc
+        for token in doc:
+            if token.tag_ not in ("NNP", "NNPS") or token.dep_ == "compound":
+                continue
+            run = self._name_run(token)
+            first = token.i - len(run.split()) + 1
+            before = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod")]
+            words = [t for b in before for t in b.subtree]
+            if any(_is_titleword(t) for t in words) and token.i - token.left_edge.i >= 2:
+                names.add(run)
+            # "adviser on Syria Jan Egeland", parsed as two subjects side by side
+            elif len(run.split()) >= 2 and any(
+                _is_titleword(t) and t.right_edge.i == first - 1 for t in doc[max(0, first - 6) : first]
+            ):
+                names.add(run)
+        return names
 
     def fullest_person(self, name: str) -> str:
         """A surname alone takes the fullest name in the article ending with it."""

@@ -294,14 +294,18 @@ def _named_after_role(subject: Token) -> Token | None:
     """"the monitoring group Airwars declared" parsed with "group" as the subject: the name
     right after the role noun is who spoke."""
     doc = subject.doc
-    if subject.tag_ not in ("NN", "NNS") or subject.ent_type_ or subject.i + 1 >= len(doc):
+    # "adviser on Syria Jan Egeland": the role's own modifiers may stand between.
+    after = subject.right_edge.i + 1
+    if subject.tag_ not in ("NN", "NNS") or subject.ent_type_ or after >= len(doc):
         return None
-    name = doc[subject.i + 1]
-    if not (name.tag_ in ("NNP", "NNPS") and name.ent_type_ in ("PERSON", "ORG", "")):
+    name = doc[after]
+    if not (name.tag_ in ("NNP", "NNPS") and name.ent_type_ in ("PERSON", "ORG", "GPE", "")):
         return None
     last = name.i
     while last + 1 < len(doc) and doc[last + 1].tag_ in ("NNP", "NNPS"):
         last += 1
+    if after > subject.i + 1 and last == name.i:
+        return None  # a lone capitalised word after a modifier is no name ("in Raqqa Monday")
     return doc[last]
 
 

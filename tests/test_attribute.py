@@ -401,3 +401,27 @@ def test_chain_to_a_place_is_not_a_he():
     syria = doc[0]
     [quote] = quotes_in(doc, lambda token: [syria] if token.text == "He" else [])
     assert quote.speaker is None and quote.method == "none"
+
+
+def test_a_name_given_a_role_is_a_person_whatever_the_recogniser_says():
+    text = "The adviser on Syria Jan Roe said the city was lost."
+    doc = make_doc(
+        text,
+        """
+        The     DT  det      1
+        adviser NN  nsubj    6
+        on      IN  prep     1
+        Syria   NNP pobj     2 B-GPE
+        Jan     NNP compound 5 B-GPE
+        Roe     NNP nsubj    6 I-GPE
+        said    VBD ROOT     6
+        the     DT  det      8
+        city    NN  nsubj    9
+        was     VBD ccomp    6
+        lost    VBN acomp    9
+        .       .   punct    6
+        """,
+    )
+    [quote] = quotes_in(doc, no_coref)
+    assert quote.speaker.name == "Jan Roe"
+    assert quote.speaker.kind == "person"
