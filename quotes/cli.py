@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -68,20 +69,12 @@ def index(paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_s
     (missing, empty, binary, not UTF-8) is reported and the others are still indexed; the exit
     status is then 1.
     """
-    try:
-        if sys.stderr.isatty():
-            # walking the paths twice costs little next to the NLP, and sizes the bar
-            files, _ = ingest.expand(paths)
-            with click.progressbar(
-                length=len(files), label="Indexing", file=sys.stderr, show_pos=True
-            ) as bar:
-                summary = indexer.index_paths(
-                    paths, db_path, model, force, batch_size, lambda source: bar.update(1)
-                )
-        else:
-            summary = indexer.index_paths(paths, db_path, model, force, batch_size)
-    except (indexer.PipelineUnavailable, store.SchemaError) as error:
-        raise click.ClickException(str(error)) from error
+    # Library warnings (no coreference for this model, ...) read like the per-file ones.
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda message, *args, **kwargs: click.secho(
+            f"warning: {message}", fg="yellow", err=True
+        )
+        summary = _run_index(paths, db_path, model, force, batch_size)
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     for problem in summary.failed:
@@ -89,6 +82,24 @@ def index(paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_s
     click.echo(summary.describe(), err=True)
     if not summary.ok:
         sys.exit(1)
+
+
+def _run_index(
+    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int
+) -> indexer.Summary:
+    try:
+        if sys.stderr.isatty():
+            # walking the paths twice costs little next to the NLP, and sizes the bar
+            files, _ = ingest.expand(paths)
+            with click.progressbar(
+                length=len(files), label="Indexing", file=sys.stderr, show_pos=True
+            ) as bar:
+                return indexer.index_paths(
+                    paths, db_path, model, force, batch_size, lambda source: bar.update(1)
+                )
+        return indexer.index_paths(paths, db_path, model, force, batch_size)
+    except (indexer.PipelineUnavailable, store.SchemaError) as error:
+        raise click.ClickException(str(error)) from error
 
 
 @cli.command("export")

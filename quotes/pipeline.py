@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -35,7 +37,9 @@ def load(model: str = DEFAULT_MODEL) -> Language:
         try:
             import coreferee  # noqa: F401  (registers its factory)
 
-            nlp.add_pipe("coreferee")
+            # coreferee prints its own red failure banner to stdout; our warning says it once.
+            with contextlib.redirect_stdout(io.StringIO()):
+                nlp.add_pipe("coreferee")
         except Exception as error:  # coreferee raises several types when its model is missing
             _warn_once(f"No coreference for {model!r} ({error}); pronouns resolve heuristically.")
     if "quotes" not in nlp.pipe_names:
