@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,16 +22,36 @@ pytest.importorskip("en_quotes_sm")
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory) -> list[dict]:
+def indexed(tmp_path_factory) -> tuple[Path, Path]:
     work = tmp_path_factory.mktemp("seeds")
     shutil.copytree(SEEDS, work / "seeds")
     db = work / "quotes.db"
-    runner = CliRunner()
-    result = runner.invoke(cli, ["index", str(work / "seeds"), "--db", str(db)])
+    result = CliRunner().invoke(cli, ["index", str(work / "seeds"), "--db", str(db)])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(cli, ["export", "--db", str(db), "--format", "jsonl"])
+    return work / "seeds", db
+
+
+@pytest.fixture(scope="module")
+def exported(indexed) -> list[dict]:
+    _, db = indexed
+    result = CliRunner().invoke(cli, ["export", "--db", str(db), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.output.splitlines() if line.strip()]
+
+
+def test_reindexing_unchanged_seeds_changes_nothing(indexed):
+    seeds, db = indexed
+
+    def rows() -> dict[str, list[tuple]]:
+        with sqlite3.connect(db) as conn:
+            tables = [t for (t,) in conn.execute("select name from sqlite_master where type='table'")]
+            return {t: sorted(conn.execute(f'select * from "{t}"').fetchall(), key=repr) for t in tables}
+
+    before = rows()
+    result = CliRunner().invoke(cli, ["index", str(seeds), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "5 unchanged" in result.output
+    assert rows() == before
 
 
 def find(rows: list[dict], article: str, phrase: str) -> dict:
