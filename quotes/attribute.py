@@ -278,7 +278,7 @@ class Attributor:
         start = last
         person = next((e for e in self.people if e.start <= token.i < e.end), None)
         if person is not None:
-            start = person.start
+            start = max(person.start, min(self._name_start(token), last))
         else:
             while (
                 start > first
@@ -286,26 +286,33 @@ class Attributor:
                 and not _is_titleword(doc[start - 1])
             ):
                 start -= 1
-        while start < last and _is_titleword(doc[start]):
-            start += 1
+        # "Amnesty Senior Crisis Response Advisor Donatella Rovera": the name follows the
+        # last title word, wherever the recogniser started the entity.
+        for i in range(start, last):
+            if _is_titleword(doc[i]):
+                start = i + 1
         name = doc[start : last + 1].text
         title = doc[first:start].text.strip() or None
         return SpeakerRef(
             name=self.fullest_person(name), kind="person", title=title, mention=mention
         )
 
-    def _name_run(self, token: Token) -> str:
-        """The proper-noun run ending at ``token``: "Jan Egeland" for Egeland."""
+    def _name_start(self, token: Token) -> int:
+        """First token of the proper-noun run ending at ``token`` ("Jan" for Egeland): words
+        attached inside the name, so "Syria" in "adviser on Syria Jan Egeland" is not."""
         start = token.i
         while (
             start > 0
             and self.doc[start - 1].tag_ in ("NNP", "NNPS")
-            and start - 1 < self.doc[start - 1].head.i <= token.i  # inside the name
+            and start - 1 < self.doc[start - 1].head.i <= token.i
         ):
             start -= 1
         while start < token.i and _is_titleword(self.doc[start]):
             start += 1
-        return self.doc[start : token.i + 1].text
+        return start
+
+    def _name_run(self, token: Token) -> str:
+        return self.doc[self._name_start(token) : token.i + 1].text
 
     def _titled_names(self) -> set[str]:
         """Names the article gives a person's title or role somewhere ("UN adviser Jan
@@ -334,7 +341,8 @@ class Attributor:
             return name
         best = name
         for ent in self.people:
-            words = [t for t in ent if not _is_titleword(t)]
+            titles = [t.i for t in ent if _is_titleword(t)]
+            words = [t for t in ent if not titles or t.i > titles[-1]]
             if words and words[-1].text == name and len(words) > len(best.split()):
                 best = " ".join(t.text for t in words)
         return best
@@ -530,6 +538,12 @@ class Attributor:
     def coordinated_orgs(self, before: int, count: int) -> list[str]:
         """The latest "A and B" of organisations before a "the two groups" mention."""
         doc = self.doc
+        if count == 2:
+            # "Amnesty International and Airwars" as written, whatever the parse made of it.
+            names = [e for e in doc.ents if e.end <= before and e.label_ in ("ORG", "PERSON", "NORP")]
+            for a, b in reversed(list(zip(names, names[1:]))):
+                if b.start == a.end + 1 and doc[a.end].lower_ in ("and", "&"):
+                    return [self.fullest_org(a.text), self.fullest_org(b.text)]
         # Coordinated proper names in the parse, nearest first; places ("Syria and Iraq")
         # are not organisations that speak.
         for token in reversed(doc[max(0, before - 300) : before]):

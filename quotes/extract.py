@@ -232,6 +232,27 @@ def _trim_tokens(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
     return first, last
 
 
+def _in_circumstance(token: Token, verb: Token) -> bool:
+    """Is ``token`` the object of a prepositional phrase of time or place before the verb?"""
+    head = token.head
+    return (
+        token.dep_ == "pobj"
+        and head.dep_ == "prep"
+        and head.i < token.i < verb.i
+        and (token.ent_type_ in ("DATE", "TIME") or token.lower_ in _WEEKDAYS)
+    )
+
+
+_WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday".split()
+)
+
+
+def _same_paragraph(a: Token, b: Token) -> bool:
+    lo, hi = sorted((a.i, b.i))
+    return not any("\n" in t.text for t in a.doc[lo:hi])
+
+
 def _is_word(token: Token) -> bool:
     return not (token.is_space or token.is_punct)
 
@@ -242,8 +263,15 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
     The parse is tried first; when it gives nothing (small models often hang the subject
     elsewhere), the words around the verb are read instead.
     """
-    for child in verb.children:
-        if child.dep_ == "nsubj" and _is_word(child) and child.lower_ != "there":
+    # With two subjects in the parse ("SDF media official Mustafa Bali told"), the one nearest
+    # the verb wins; a subject across a paragraph break is another sentence's word.
+    for child in sorted(verb.children, key=lambda c: abs(c.i - verb.i)):
+        if (
+            child.dep_ == "nsubj"
+            and _is_word(child)
+            and child.lower_ != "there"
+            and _same_paragraph(child, verb)
+        ):
             # A subject after the verb is only real in an inversion ('", said X').
             if child.i < verb.i or lemma not in NO_INVERSION and _opens_clause(verb):
                 return _named_before_role(child) or _named_after_role(child) or child
@@ -351,9 +379,13 @@ def _subject_before(verb: Token) -> Token | None:
     floor = _clause_floor(verb)
     i = verb.i - 1
     while i >= floor and (
-        doc[i].is_space or doc[i].tag_ in _BETWEEN_TAGS or doc[i].lower_ in _AUX_WORDS
+        doc[i].is_space
+        or doc[i].tag_ in _BETWEEN_TAGS
+        or doc[i].lower_ in _AUX_WORDS
+        or _in_circumstance(doc[i], verb)
     ):
-        i -= 1
+        # "Russia on Sunday accused": step over the date phrase to its subject.
+        i = doc[i].head.left_edge.i - 1 if _in_circumstance(doc[i], verb) else i - 1
     if i < floor:
         return None
     if doc[i].text == ",":

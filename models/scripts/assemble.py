@@ -115,6 +115,8 @@ def add_attribute_ruler(nlp: Language, tag_map: dict) -> None:
     ruler = nlp.add_pipe("attribute_ruler", after="parser")
     for tag, attrs in sorted(tag_map["tags"].items()):
         ruler.add([[{"TAG": tag}]], {"POS": attrs["pos"], "MORPH": attrs["morph"]})
+    # Whitespace tokens come from training augmentation, not from the treebanks' tag map.
+    ruler.add([[{"TAG": "_SP"}]], {"POS": "SPACE"})
     # Word-specific rows come after the tag rows: later patterns win, so "he"/PRP gets
     # Gender=Masc (coreferee's agreement rules read it) instead of PRP's generic features.
     # One pattern per distinct (tag, attributes) with an IN-list of words: the Matcher tries
