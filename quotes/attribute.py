@@ -262,7 +262,7 @@ class Attributor:
                 last -= 1
         words = doc[first : last + 1]
         mention = _span(doc, words.start_char, words.end_char)
-        person = rank or self._name_run(token) in self.titled
+        person = rank or self._is_titled(token)
         if not person and token.ent_type_ in ORG_LABELS or (
             not person
             and not token.ent_type_
@@ -328,12 +328,23 @@ class Attributor:
             words = [t for b in before for t in b.subtree]
             if any(_is_titleword(t) for t in words) and token.i - token.left_edge.i >= 2:
                 names.add(run)
-            # "adviser on Syria Jan Egeland", parsed as two subjects side by side
+            # "adviser on Syria Jan Egeland": a role word shortly before, in the same phrase
+            # (no verb or punctuation between), however the parser attached the two.
             elif len(run.split()) >= 2 and any(
-                _is_titleword(t) and t.right_edge.i == first - 1 for t in doc[max(0, first - 6) : first]
+                _is_titleword(t)
+                and not any(u.is_punct or u.pos_ in ("VERB", "AUX") for u in doc[t.i + 1 : first])
+                for t in doc[max(0, first - 6) : first]
             ):
                 names.add(run)
         return names
+
+    def _is_titled(self, token: Token) -> bool:
+        """Is the name ending at ``token`` one the article gives a role, or the end of one
+        ("Jan Egeland" of "Syria Jan Egeland")?"""
+        run = self._name_run(token)
+        return run in self.titled or (
+            " " in run and any(name.endswith(" " + run) for name in self.titled)
+        )
 
     def fullest_person(self, name: str) -> str:
         """A surname alone takes the fullest name in the article ending with it."""

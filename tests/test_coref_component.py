@@ -180,16 +180,23 @@ def packaged():
         pytest.skip("en_quotes_sm is not installed")
 
 
+# en_quotes_sm 0.2.0's recogniser misses these two names (it takes "Dresden" and "August" for
+# the people), so coreferee links the pronouns to them. Strict: the day the model gets them
+# right these cases fail as "unexpectedly passing" and the marks must go (issue: en_quotes_sm).
+NER_MISS = pytest.mark.xfail(strict=True, reason="en_quotes_sm 0.2.0 NER misses the name")
+
 NEWS = [
-    (
+    pytest.param(
         "Maj Gen Igor Konashenkov said the ruins evoked Dresden. He said the West was hurrying.",
         "He",
         "Konashenkov",
+        marks=NER_MISS,
     ),
-    (
+    pytest.param(
         "Donatella Rovera visited the city in August. She said the families had nowhere to go.",
         "She",
         "Rovera",
+        marks=NER_MISS,
     ),
     (
         "The Russian defence ministry said the strikes had stopped. "

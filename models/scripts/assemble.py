@@ -67,7 +67,7 @@ AUXILIARIES = {
 
 META = {
     "name": "quotes_sm",
-    "version": "0.1.0",
+    "version": "0.2.0",
     "description": (
         "English pipeline for news quote attribution, trained offline on UD English-EWT and GUM "
         "in the en_core_web_sm annotation scheme (PTB tags, ClearNLP dependencies, OntoNotes "
