@@ -42,6 +42,12 @@ def normalise(name: str) -> str:
     return " ".join(words)
 
 
+def _same_full_name(a: str, b: str) -> bool:
+    """Normalised person names of two or more words where one ends the other."""
+    short, long = sorted((a.split(), b.split()), key=len)
+    return len(short) >= 2 and short != long and long[-len(short) :] == short
+
+
 def _title_key(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
@@ -118,8 +124,13 @@ class SpeakerIndex:
             # "Konashenkov" is the known person with that surname, when there is just one.
             hits = [s for s in people if normalise(s.name).split()[-1:] == words]
         else:
-            # A fuller name for a known surname-only person ("Rovera" -> "Donatella Rovera").
-            hits = [s for s in people if normalise(s.name) == words[-1]]
+            # A fuller name for a known surname-only person ("Rovera" -> "Donatella Rovera"),
+            # or the same full name with a word run into it ("Syria Jan Egeland").
+            hits = [
+                s
+                for s in people
+                if normalise(s.name) == words[-1] or _same_full_name(normalise(s.name), key)
+            ]
         return hits[0] if len(hits) == 1 else None
 
     def _organisation(self, key: str) -> Speaker | None:
@@ -146,7 +157,15 @@ class SpeakerIndex:
         old, new = normalise(speaker.name), normalise(ref.name)
         if old == new:
             return
-        if len(new.split()) > len(old.split()) and set(old.split()) <= set(new.split()):
+        if _same_full_name(old, new) and len(new.split()) < len(old.split()):
+            # Two full names, one with a stray word in front: the plain one is the name.
+            if speaker.name not in speaker.aliases:
+                speaker.aliases.append(speaker.name)
+            speaker.name = ref.name
+        elif _same_full_name(old, new):
+            if new not in {normalise(a) for a in speaker.aliases}:
+                speaker.aliases.append(ref.name)
+        elif len(new.split()) > len(old.split()) and set(old.split()) <= set(new.split()):
             # A fuller name replaces the shorter one, which stays as an alias.
             if speaker.name not in speaker.aliases:
                 speaker.aliases.append(speaker.name)

@@ -69,3 +69,14 @@ def test_changed_lists_new_and_updated_speakers_only():
     assert [s.name for s in index.changed()] == ["Ivan Petrov", "Airwars"]
     assert new.id is None
     assert known[0].titles == []  # the caller's records are not modified
+
+
+def test_a_full_name_with_a_stray_word_in_front_is_the_same_person():
+    index = SpeakerIndex([])
+    first = index.resolve(SpeakerRef("Syria Jan Roe", "person"))
+    second = index.resolve(SpeakerRef("Jan Roe", "person"))
+    assert first is second
+    assert second.name == "Jan Roe"
+    assert "Syria Jan Roe" in second.aliases
+    # but two different people sharing a surname stay apart
+    assert index.resolve(SpeakerRef("Ann Roe", "person")) is not second
