@@ -379,6 +379,12 @@ class Attributor:
         refs = [r for r in refs if r is not None]
         if len(refs) == 1 and refs[0].kind not in kinds:
             refs = []
+        if len(refs) == 1 and token.lower_ in PERSON_PRONOUNS and not self._has_acted(
+            antecedents, refs[0]
+        ):
+            # "such as Aleppo, ... he says": a he/she of a statement is someone the story has
+            # shown speaking or acting, not any name the recogniser took for a person.
+            refs = []
         last = self.last_speaker(token, kinds)
         if len(refs) == 1:
             ref = refs[0]
@@ -396,6 +402,12 @@ class Attributor:
         if ref is None:
             return None, "none", 0.0
         return replace(ref, mention=mention), "pronoun", CONFIDENCE["pronoun_fallback"]
+
+    def _has_acted(self, antecedents: list[Token], ref: SpeakerRef) -> bool:
+        known = {_key(r.name) for _, r in self.said} | {_key(r.name) for _, r in self.subjects}
+        return _key(ref.name) in known or any(
+            t.dep_ in ("nsubj", "nsubjpass", "appos") for t in antecedents
+        )
 
     def last_speaker(self, token: Token, kinds: set[str]) -> SpeakerRef | None:
         """The speaker of the latest quotation, if it ended in the last two sentences and a

@@ -425,3 +425,25 @@ def test_a_name_given_a_role_is_a_person_whatever_the_recogniser_says():
     [quote] = quotes_in(doc, no_coref)
     assert quote.speaker.name == "Jan Roe"
     assert quote.speaker.kind == "person"
+
+
+def test_he_is_not_a_name_that_never_acted():
+    text = "Unlike Aleppo, he says the city is safe."
+    doc = make_doc(
+        text,
+        """
+        Unlike IN    prep  3
+        Aleppo NNP   pobj  0 B-PERSON
+        ,      ,     punct 3
+        he     PRP   nsubj 4
+        says   VBZ   ROOT  4
+        the    DT    det   6
+        city   NN    nsubj 7
+        is     VBZ   ccomp 4
+        safe   JJ    acomp 7
+        .      .     punct 4
+        """,
+    )
+    aleppo = doc[1]
+    [quote] = quotes_in(doc, lambda token: [aleppo] if token.lower_ == "he" else [])
+    assert quote.speaker is None
