@@ -432,7 +432,7 @@ def test_he_is_not_a_name_that_never_acted():
     doc = make_doc(
         text,
         """
-        Unlike IN    prep  3
+        Unlike IN    prep  4
         Aleppo NNP   pobj  0 B-PERSON
         ,      ,     punct 3
         he     PRP   nsubj 4
