@@ -157,12 +157,13 @@ class SpeakerIndex:
         old, new = normalise(speaker.name), normalise(ref.name)
         if old == new:
             return
-        if _same_full_name(old, new) and len(new.split()) < len(old.split()):
+        person = speaker.kind == "person"
+        if person and _same_full_name(old, new) and len(new.split()) < len(old.split()):
             # Two full names, one with a stray word in front: the plain one is the name.
             if speaker.name not in speaker.aliases:
                 speaker.aliases.append(speaker.name)
             speaker.name = ref.name
-        elif _same_full_name(old, new):
+        elif person and _same_full_name(old, new):
             if new not in {normalise(a) for a in speaker.aliases}:
                 speaker.aliases.append(ref.name)
         elif len(new.split()) > len(old.split()) and set(old.split()) <= set(new.split()):

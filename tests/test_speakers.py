@@ -80,3 +80,11 @@ def test_a_full_name_with_a_stray_word_in_front_is_the_same_person():
     assert "Syria Jan Roe" in second.aliases
     # but two different people sharing a surname stay apart
     assert index.resolve(SpeakerRef("Ann Roe", "person")) is not second
+
+
+def test_a_shorter_organisation_name_does_not_replace_the_fuller_one():
+    index = SpeakerIndex([])
+    full = index.resolve(SpeakerRef("Russian defence ministry", "organization"))
+    assert index.resolve(SpeakerRef("defence ministry", "organization")) is full
+    assert index.resolve(SpeakerRef("Russian ministry", "organization")) is full
+    assert full.name == "Russian defence ministry"
