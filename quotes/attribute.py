@@ -149,9 +149,24 @@ class Attributor:
             method, confidence = "continuation", CONFIDENCE["continuation"]
         if ref is not None:
             quote.speaker, quote.method, quote.confidence = ref, method, confidence
-            if ref.mention is not None and f.start < ref.mention.start < f.end:
+            if (
+                ref.mention is not None
+                and f.start < ref.mention.start < f.end
+                and not _between_marks(f, ref.mention.start)
+            ):
                 self._end_before_speaker(quote, ref.mention.start)
+        elif f.cue is not None and f.cue.subject is not None:
+            quote.unresolved_mention = self.unresolved(f.cue.subject)
         return quote
+
+    def unresolved(self, token: Token) -> Span | None:
+        """The subject phrase as written, for a source no rule could name."""
+        if not token.text[:1].isalpha() or token.tag_ in ("WP", "WDT", "EX"):
+            return None
+        if token.pos_ not in ("NOUN", "PROPN", "PRON", "NUM", "X", "ADJ"):
+            return None
+        first, last = self.mention_bounds(token)
+        return _span(self.doc, self.doc[first].idx, self.doc[last].idx + len(self.doc[last]))
 
     def _end_before_speaker(self, quote: Quote, speaker_start: int) -> None:
         """What someone said never contains their own name: a misparse that swallowed
@@ -597,6 +612,11 @@ class Attributor:
             if len(names) == count:
                 return [self.fullest_org(n) for n in names]
         return []
+
+
+def _between_marks(f: Found, offset: int) -> bool:
+    """Is ``offset`` in the gap of an interrupted quote ('"A," X said. "B."')?"""
+    return len(f.marks) > 1 and not any(m.open <= offset < m.close for m in f.marks)
 
 
 def _is_titleword(token: Token) -> bool:

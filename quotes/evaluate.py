@@ -181,7 +181,7 @@ class Predicted:
 
 def predicted(quote: Quote, speaker: Speaker | None) -> Predicted:
     """The record ``quotes export`` writes for ``quote``, as resolved by ``quotes index``."""
-    cue, mention = quote.cue, quote.speaker.mention if quote.speaker else None
+    cue, mention = quote.cue, quote.mention
     return Predicted(
         start=quote.content.start,
         end=quote.content.end,

@@ -500,6 +500,12 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
         comps = [c for c in comps if c.dep_ == "ccomp"] or comps
     else:
         comps = [c for c in comps if c.dep_ == "ccomp"]
+    after = [c for c in comps if c.i > verb.i]
+    if after and len(after) < len(comps):
+        # A report never contains its own cue. 'X, Kall said: "Y"': the colon sends the cue
+        # forward; otherwise ('"Y," Trump said at a campaign stop') the clause after the cue
+        # is a misparse of its circumstances.
+        comps = after if _colon_after(verb) else [c for c in comps if c.i < verb.i]
     if comps:
         first = min(c.left_edge.i for c in comps)
         last = max(c.right_edge.i for c in comps)
@@ -541,6 +547,11 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     return None, False
 
 
+def _colon_after(verb: Token) -> bool:
+    nxt = verb.nbor(1) if verb.i + 1 < len(verb.doc) else None
+    return nxt is not None and nxt.text == ":"
+
+
 def _is_circumstance(token: Token) -> bool:
     """"in a statement", "on Thursday": attached to the cue but not part of what was said."""
     if token.dep_ != "prep":
@@ -571,7 +582,27 @@ def find_cues(doc: Doc) -> list[Cue]:
             last = particle[0]
         content, parenthetical = _content(doc, token, lemma)
         cues.append(Cue(token, lemma, last, _subject(token, lemma), content, parenthetical))
-    return cues
+    return [_without_participle_cue(doc, cue, cues) for cue in cues]
+
+
+def _without_participle_cue(doc: Doc, cue: Cue, cues: list[Cue]) -> Cue:
+    """'X said "Y," adding that Z': the parse may hang "adding" inside Y's clause, but Z is a
+    statement of its own; the first cue's content ends before the participle."""
+    if cue.content is None:
+        return cue
+    start, end = cue.content
+    for other in cues:
+        word = other.word
+        if other is cue or word.tag_ != "VBG" or not start < word.idx < end:
+            continue
+        first = word.left_edge if word.left_edge.i > cue.word.i else word
+        span = doc.char_span(start, first.idx, alignment_mode="contract")
+        if span is None:
+            continue
+        trimmed = _trim_tokens(doc, span.start, span.end - 1)
+        if trimmed:
+            cue.content = _char_range(doc[trimmed[0]], doc[trimmed[1]])
+    return cue
 
 
 def _according(doc: Doc, word: Token, to: Token, pobj: Token) -> Cue:
@@ -594,6 +625,13 @@ def _according(doc: Doc, word: Token, to: Token, pobj: Token) -> Cue:
 def _separated(text: str, a: int, b: int) -> bool:
     """Is the stretch between a quote and its cue set off by punctuation (a direct quote)?"""
     return any(ch in ",:;—–" for ch in text[a:b]) if a < b else False
+
+
+def _ends_set_off(text: str, m: Marked) -> bool:
+    """'"... responsibility,’” Merkley said': the quote's own closing punctuation (inside any
+    nested marks) sets it off from its cue."""
+    tail = re.search(r"[^\w]*$", text[m.start : m.close]).group()
+    return any(ch in ",:;—–?!" for ch in tail)
 
 
 def _covers(text: str, outer: tuple[int, int], m: Marked) -> bool:
@@ -627,7 +665,7 @@ def find_quotes(doc: Doc) -> list[Found]:
             cue_at = holder.word.idx
             gap = (m.close, cue_at) if cue_at >= m.close else (holder.last.idx + 1, m.open)
             if _covers(text, holder.content, m) and (
-                _separated(text, *gap) or _separated(text, m.end, m.close) or holder.parenthetical
+                _separated(text, *gap) or _ends_set_off(text, m) or holder.parenthetical
             ):
                 direct.append(Found(m.start, m.end, "direct", holder, [m]))
             else:
@@ -635,7 +673,7 @@ def find_quotes(doc: Doc) -> list[Found]:
             continue
         cue, linked = _nearby_cue(doc, m, cues)
         if cue is None:
-            cue, linked = _colon_cue(doc, m), True
+            cue, linked = _colon_cue(doc, m) or _dash_cue(doc, m), True
         if cue is not None:
             direct.append(Found(m.start, m.end, "direct", cue, [m], linked=linked))
         else:
@@ -722,6 +760,27 @@ def _colon_cue(doc: Doc, m: Marked) -> Cue | None:
     if speaker is None or not (speaker.tag_ in ("NNP", "NNPS") or speaker.ent_type_):
         return None
     return Cue(colon, ":", colon, speaker, None, False)
+
+
+_DASH_NAME = re.compile(r"[^\S\n]*(?:―|—|–|--)[^\S\n]*(?=[A-Z])([^\n]{2,60}?)[.\s]*(?:\n|$)")
+
+
+def _dash_cue(doc: Doc, m: Marked) -> Cue | None:
+    """'"..." ― Oscar P. Quintero': a name after a dash, alone on the rest of the line, signs
+    the quote (as under readers' comments and epigraphs)."""
+    match = _DASH_NAME.match(doc.text, m.close)
+    if match is None:
+        return None
+    name = _tokens(doc, match.start(1), match.end(1))
+    if not name or len(name) > 6 or not all(
+        t.tag_ in ("NNP", "NNPS", "HYPH") or t.text == "." or t.is_title for t in name
+    ):
+        return None
+    dash = [t for t in _tokens(doc, m.close, match.start(1)) if not t.is_space]
+    proper = [t for t in name if t.tag_ in ("NNP", "NNPS") or t.ent_type_]
+    if not dash or not proper:
+        return None
+    return Cue(dash[0], "—", dash[-1], proper[-1], None, False)
 
 
 def _tokens(doc: Doc, start: int, end: int) -> list[Token]:

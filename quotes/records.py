@@ -60,6 +60,16 @@ class Quote:
     speaker: SpeakerRef | None = None
     method: str = "none"  # one of METHODS
     confidence: float = 0.0
+    # The cue's subject as written when it names no one the index can identify ("the
+    # announcer", "sources", an unresolved "he"): still where the text says the words came from.
+    unresolved_mention: Span | None = None
+
+    @property
+    def mention(self) -> Span | None:
+        """The in-text source of the quote: the speaker's mention, else the unresolved one."""
+        if self.speaker is not None and self.speaker.mention is not None:
+            return self.speaker.mention
+        return self.unresolved_mention
 
 
 @dataclass

@@ -230,7 +230,7 @@ def _save_speaker(db: Database, speaker: Speaker) -> None:
 
 
 def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
-    cue, mention = quote.cue, quote.speaker.mention if quote.speaker else None
+    cue, mention = quote.cue, quote.mention
     return {
         "article_id": article_id,
         "speaker_id": speaker.id if speaker else None,
