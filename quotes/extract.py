@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
-from .cues import DOCUMENT_NOUNS, OBJECT_CUES, PARTICLE_CUES, cue_lemma
+from .cues import DOCUMENT_NOUNS, INFINITIVE_CUES, OBJECT_CUES, PARTICLE_CUES, cue_lemma
 
 OPEN_DOUBLE = "“„«"
 CLOSE_DOUBLE = "”»"
@@ -496,7 +496,7 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     comps = [
         c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.i != verb.i and _is_word(c)
     ]
-    if lemma in ("urge", "call", "ask", "tell") or lemma in OBJECT_CUES:
+    if lemma in INFINITIVE_CUES or lemma in OBJECT_CUES:
         comps = [c for c in comps if c.dep_ == "ccomp"] or comps
     else:
         comps = [c for c in comps if c.dep_ == "ccomp"]
@@ -522,9 +522,11 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
         and not any(c.dep_ in ("dobj", "ccomp") for c in verb.children)
     ):
         first = head.left_edge.i
-        last = head.right_edge.i
-        if verb.right_edge.i >= last - 1:  # the cue closes the sentence
+        last = _last_word(head.right_edge)
+        if _last_word(verb.right_edge).i >= last.i - 1:  # the cue closes the sentence
             last = verb.left_edge.i - 1
+        else:
+            last = last.i
         span = _clip(doc, verb, first, last)
         if span:
             return _char_range(doc[span[0]], doc[span[1]]), True
@@ -545,6 +547,14 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
             if span:
                 return _char_range(doc[span[0]], doc[span[1]]), False
     return None, False
+
+
+def _last_word(token: Token) -> Token:
+    """``token`` or the nearest token before it that is not whitespace (a trailing newline
+    is often the right edge of a sentence's last clause)."""
+    while token.i > 0 and token.is_space:
+        token = token.nbor(-1)
+    return token
 
 
 def _colon_after(verb: Token) -> bool:

@@ -1,0 +1,203 @@
+"""Sources no rule can name, and the colon, participle and dash cues, with the real pipeline.
+
+The sentences are made up for these tests. They need the packaged en_quotes_sm; without it
+they are skipped.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import sqlite_utils
+
+from quotes import evaluate, indexer
+from quotes.extract import find_quotes
+
+pytest.importorskip("en_quotes_sm")
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from quotes.pipeline import load
+
+        return load("en_quotes_sm")
+
+
+# --- a source no rule can name ----------------------------------------------------------------
+
+
+def test_unnamed_source_of_a_direct_quote_keeps_its_phrase(nlp):
+    doc = nlp("“We need change,” the announcer said.")
+    [quote] = doc._.quotes
+    assert quote.content.text == "We need change"
+    assert quote.speaker is None
+    assert quote.method == "none"
+    assert quote.mention.text == "announcer"  # the determiner is trimmed
+    assert doc.text[quote.mention.start : quote.mention.end] == "announcer"
+
+
+def test_unnamed_source_of_indirect_speech_keeps_its_phrase(nlp):
+    doc = nlp("Sources said the talks had failed.")
+    [quote] = doc._.quotes
+    assert quote.kind == "indirect"
+    assert quote.content.text == "the talks had failed"
+    assert quote.speaker is None
+    assert quote.method == "none"
+    assert quote.mention.text == "Sources"
+
+
+def test_evaluation_record_carries_the_unnamed_source(nlp):
+    [quote] = nlp("Sources said the talks had failed.")._.quotes
+    record = evaluate.predicted(quote, None)
+    assert record.speaker is None
+    assert (record.speaker_mention, record.speaker_start, record.speaker_end) == ("Sources", 0, 7)
+
+
+def test_index_stores_the_unnamed_source_without_a_speaker(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    text = "The fair opened on Friday.\n\n“We need change,” the announcer said.\n"
+    (folder / "fair.txt").write_text(text, encoding="utf-8")
+    db_path = tmp_path / "q.db"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = indexer.index_paths([str(folder)], db_path)
+    assert summary.failed == []
+
+    db = sqlite_utils.Database(db_path)
+    try:
+        [row] = list(db["quotes"].rows)
+        assert row["text"] == "We need change"
+        assert row["speaker_id"] is None
+        assert row["speaker_mention"] == "announcer"
+        assert text[row["speaker_start"] : row["speaker_end"]] == "announcer"
+        assert row["method"] == "none"
+        assert db["speakers"].count == 0
+    finally:
+        db.close()
+
+
+# --- colon and participle cues ----------------------------------------------------------------
+
+
+def test_colon_sends_the_cue_forward_past_a_paraphrase(nlp):
+    text = (
+        "The senator will probably make news on Monday, Kall said: "
+        '"I feel like he has a surprise up his sleeve."'
+    )
+    [quote] = nlp(text)._.quotes
+    assert quote.kind == "direct"
+    assert quote.content.text == "I feel like he has a surprise up his sleeve."
+    assert quote.speaker.name == "Kall"
+
+
+def test_participle_cue_ends_the_quote_before_it(nlp):
+    text = (
+        'In a statement, Peabody said: "The company was highly successful when it became '
+        'independent a decade ago," adding that its value quadrupled in a year.'
+    )
+    first, second = nlp(text)._.quotes
+    assert first.speaker.name == "Peabody"
+    assert first.content.text.startswith("The company was highly successful")
+    assert "adding" not in first.content.text
+    assert first.content.end < text.index("adding")
+    assert second.content.text == "its value quadrupled in a year"
+    assert second.cue.text == "adding"
+
+
+# --- dash signatures --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dash", ["― ", "―\u00a0", "— "], ids=["horizontal-bar", "no-break-space", "em-dash"]
+)
+def test_name_after_a_dash_signs_the_quote(nlp, dash):
+    doc = nlp(f"“Maybe we can build a wall around him.” {dash}Steve Quinlan\n")
+    [quote] = doc._.quotes
+    assert quote.content.text == "Maybe we can build a wall around him."
+    assert quote.speaker.name == "Steve Quinlan"
+    assert quote.method == "explicit"
+
+
+def test_each_comment_is_signed_by_its_own_line(nlp):
+    doc = nlp(
+        "“Maybe we can build a wall around him.” ― Steve Quinlan\n"
+        "“He should resign today.” ― Ana Ortiz\n"
+    )
+    assert [(q.content.text, q.speaker.name) for q in doc._.quotes] == [
+        ("Maybe we can build a wall around him.", "Steve Quinlan"),
+        ("He should resign today.", "Ana Ortiz"),
+    ]
+
+
+# The quote is long enough not to be dropped as a scare quote, so the tests see its speaker.
+PLEDGE = "“We will win this election and then we will fix every road in the county.”"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        " — and then the crowd went home after a long night of cheering.\n",
+        " — the mayor\n",
+        " — Then the crowd went home after a long night of cheering and singing in the rain.\n",
+    ],
+    ids=["lowercase-phrase", "lowercase-noun", "long-sentence"],
+)
+def test_dash_before_anything_but_a_name_signs_nothing(nlp, after):
+    [quote] = nlp(PLEDGE + after)._.quotes
+    assert quote.speaker is None
+    assert quote.method != "explicit"
+
+
+# --- interrupted quotes and the cue's own clause ---------------------------------------------
+
+
+def test_quote_interrupted_after_nested_marks_is_one_quote(nlp):
+    text = (
+        "“You say you ‘accept responsibility,’” Merkley said. "
+        "“That is not accepting responsibility.”"
+    )
+    [quote] = nlp(text)._.quotes
+    assert quote.kind == "direct"
+    assert quote.content.text.startswith("You say you ‘accept responsibility,’")
+    assert quote.content.text.endswith("That is not accepting responsibility.")
+    assert quote.speaker.name == "Merkley"
+
+
+def test_report_never_contains_its_own_cue(nlp):
+    text = (
+        "“The unfairness of the tax laws is unbelievable,” Trump said at a campaign stop this week."
+    )
+    doc = nlp(text)
+    [found] = find_quotes(doc)
+    assert "said" not in text[found.start : found.end]
+    [quote] = doc._.quotes
+    assert quote.kind == "direct"
+    assert quote.content.text == "The unfairness of the tax laws is unbelievable"
+    assert quote.speaker.name == "Trump"
+
+
+def test_closing_cue_before_the_files_final_newline_stays_out_of_the_quote(nlp):
+    # Article files end in a newline; the parser may make it the right edge of the cue.
+    doc = nlp("Fair opens\n\n“We need change,” the announcer said.\n")
+    [quote] = doc._.quotes
+    assert quote.content.text == "We need change"
+    assert quote.kind == "direct"
+
+
+@pytest.mark.parametrize(
+    "text, lemma",
+    [
+        ("The senator praised the agreement as a model for the region.", "praise"),
+        ("The governor declined to comment on the lawsuit.", "decline"),
+        ("Protesters slammed the plan at the meeting.", "slam"),
+    ],
+)
+def test_stance_verbs_report_through_their_object(nlp, text, lemma):
+    [quote] = nlp(text)._.quotes
+    assert quote.kind == "indirect"
+    assert quote.cue.text.lower().startswith(lemma[:4])
+    assert quote.content.text.split()[0] not in ("The", "Protesters")
