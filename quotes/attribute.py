@@ -161,7 +161,7 @@ class Attributor:
 
     def unresolved(self, token: Token) -> Span | None:
         """The subject phrase as written, for a source no rule could name."""
-        if not token.text[:1].isalpha() or token.tag_ in ("WP", "WDT", "EX"):
+        if not token.text[:1].isalpha() or token.tag_ == "EX":
             return None
         if token.pos_ not in ("NOUN", "PROPN", "PRON", "NUM", "X", "ADJ"):
             return None
@@ -217,7 +217,12 @@ class Attributor:
                 return None, "none", 0.0
             return self.pronoun(token, f)
         if token.tag_ in ("WP", "WDT") and token.head.dep_ == "relcl":
-            token = token.head.head  # "Donald Trump who ... said": the speaker is Trump
+            # "Donald Trump, who ... said": the speaker is Trump; the mention stays "who",
+            # the word the text makes the subject, as it stays "he" for a pronoun.
+            ref, method, confidence = self.speaker_of(token.head.head, f)
+            if ref is not None:
+                ref = replace(ref, mention=_span(self.doc, token.idx, token.idx + len(token)))
+            return ref, method, confidence
         conjuncts = [token, *(t for t in token.conjuncts if t.dep_ == "conj")]
         if len(conjuncts) > 1 and all(t.ent_type_ or t.tag_ in ("NNP", "NNPS") for t in conjuncts):
             refs = [self.named(t) for t in sorted(conjuncts, key=lambda t: t.i)]

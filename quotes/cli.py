@@ -202,6 +202,12 @@ def speakers(db_path: str, limit: int) -> None:
     show_default=True,
     help="Score textacy's direct_quotations on the same Docs beside ours.",
 )
+@click.option(
+    "--tagger/--no-tagger",
+    default=True,
+    show_default=True,
+    help="Let the rules consult the learned attribution tagger (en_quotes_sm only).",
+)
 def eval_command(
     split_dir: str,
     model: str,
@@ -209,6 +215,7 @@ def eval_command(
     errors_path: str | None,
     limit: int,
     baseline: bool,
+    tagger: bool,
 ) -> None:
     """Score quotes and their attribution against an annotated PolNeAR split.
 
@@ -221,7 +228,7 @@ def eval_command(
     from quotes import evaluate
 
     try:
-        result = evaluate.evaluate(split_dir, model, limit or None, baseline)
+        result = evaluate.evaluate(split_dir, model, limit or None, baseline, tagger=tagger)
     except (indexer.PipelineUnavailable, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(evaluate.table(result))

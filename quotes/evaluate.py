@@ -567,13 +567,15 @@ def textacy_available() -> bool:
     return importlib.util.find_spec("textacy") is not None
 
 
-def make_runner(model: str, batch_size: int = 16, baseline: bool = True) -> Runner:
+def make_runner(
+    model: str, batch_size: int = 16, baseline: bool = True, tagger: bool = True
+) -> Runner:
     """Run ``quotes.pipeline.find_quotes``, keeping each Doc for the baseline when asked."""
     from quotes import pipeline
     from quotes.indexer import PipelineUnavailable
 
     try:
-        nlp = pipeline.load(model)
+        nlp = pipeline.load(model, tagger)
     except pipeline.ModelNotFound as error:
         raise PipelineUnavailable(str(error)) from error
 
@@ -710,6 +712,7 @@ def evaluate(
     baseline: bool = True,
     batch_size: int = 16,
     progress_callback: Callable[[str], None] | None = None,
+    tagger: bool = True,
 ) -> Evaluation:
     """Score the pipeline (and textacy, when ``baseline`` and installed) on a split directory.
 
@@ -725,7 +728,7 @@ def evaluate(
         baseline = False
         notes.append("textacy is not installed (pip install textacy): no baseline column")
     by_source = {g.article.source: g for g in gold}
-    run = make_runner(model, batch_size, baseline)
+    run = make_runner(model, batch_size, baseline, tagger)
     index = SpeakerIndex([])
     ours: list[tuple[GoldArticle, list[tuple[Quote, Speaker | None]]]] = []
     theirs: list[tuple[GoldArticle, list[Predicted]]] = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
+from . import learned
 from .cues import DOCUMENT_NOUNS, INFINITIVE_CUES, OBJECT_CUES, PARTICLE_CUES, cue_lemma
 
 OPEN_DOUBLE = "“„«"
@@ -591,8 +592,29 @@ def find_cues(doc: Doc) -> list[Cue]:
                 continue
             last = particle[0]
         content, parenthetical = _content(doc, token, lemma)
-        cues.append(Cue(token, lemma, last, _subject(token, lemma), content, parenthetical))
+        # Where the parse gives no reported clause or no subject, the tagger may know better.
+        content = content or learned.content_for(doc, token, last)
+        subject = _subject(token, lemma) or learned.source_for(doc, token)
+        cues.append(Cue(token, lemma, last, subject, content, parenthetical))
+    cues += _learned_cues(doc, {c.word.i for c in cues})
     return [_without_participle_cue(doc, cue, cues) for cue in cues]
+
+
+def _learned_cues(doc: Doc, known: set[int]) -> list[Cue]:
+    """Cues the attribution tagger found and the word lists lack ("has learned", "slammed
+    into"), read like any other cue; nothing when the pipeline has no tagger."""
+    cues = []
+    for i, lemma in learned.cue_heads(doc).items():
+        token = doc[i]
+        if i in known or not _is_verb(token):
+            continue
+        content, parenthetical = _content(doc, token, lemma)
+        content = content or learned.content_for(doc, token)
+        subject = _subject(token, lemma) or learned.source_for(doc, token)
+        # A statement nobody is said to have made is more often the tagger's mistake.
+        if content is not None and subject is not None:
+            cues.append(Cue(token, lemma, token, subject, content, parenthetical))
+    return sorted(cues, key=lambda c: c.word.i)
 
 
 def _without_participle_cue(doc: Doc, cue: Cue, cues: list[Cue]) -> Cue:

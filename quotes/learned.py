@@ -14,9 +14,12 @@ pipeline has no tagger.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy
+import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.scorer import PRFScore
@@ -459,3 +462,54 @@ def source_for(doc: Doc, cue: Token) -> Token | None:
         if before or after:
             return span.root if doc.has_annotation("DEP") else span[-1]
     return None
+
+
+# --- shipping the trained tagger with the project ---------------------------------------------
+
+# The trained weights live in the package, not in the en_quotes_sm wheel: the tagger reads the
+# pipeline's own tok2vec, so it is tied to one tok2vec, identified by its hash.
+SHIPPED = Path(__file__).parent / "data" / "attribution_tagger"
+COMPONENT = "attribution_tagger"
+
+
+def tok2vec_digest(nlp: Language) -> str | None:
+    """SHA-256 of the pipeline's shared tok2vec weights, or None when it has none."""
+    if "tok2vec" not in nlp.pipe_names:
+        return None
+    return hashlib.sha256(nlp.get_pipe("tok2vec").to_bytes(exclude=["vocab"])).hexdigest()
+
+
+def export(trained: Language, out: Path = SHIPPED) -> Path:
+    """Write a trained pipeline's tagger (weights, config, the tok2vec it reads) to ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    trained.get_pipe(COMPONENT).to_disk(out / "component", exclude=["vocab"])
+    srsly.write_json(
+        out / "meta.json",
+        {
+            "config": trained.config["components"][COMPONENT],
+            "tok2vec_sha256": tok2vec_digest(trained),
+            "base": {k: trained.meta.get(k) for k in ("name", "version")},
+        },
+    )
+    return out
+
+
+def attach(nlp: Language, shipped: Path = SHIPPED) -> bool:
+    """Add the shipped tagger after ``ner`` when ``nlp`` has the tok2vec it was trained on.
+
+    Returns False (and leaves ``nlp`` alone) for any other pipeline: the rules then run
+    without it, exactly as before the tagger existed.
+    """
+    meta_path = shipped / "meta.json"
+    if COMPONENT in nlp.pipe_names or not meta_path.exists():
+        return COMPONENT in nlp.pipe_names
+    meta = srsly.read_json(meta_path)
+    if tok2vec_digest(nlp) != meta["tok2vec_sha256"]:
+        return False
+    config = {k: v for k, v in meta["config"].items() if k != "factory"}
+    after = "ner" if "ner" in nlp.pipe_names else nlp.pipe_names[-1]
+    pipe = nlp.add_pipe(COMPONENT, after=after, config=config)
+    pipe.from_disk(shipped / "component", exclude=["vocab"])
+    # The listener has no weights of its own; it reads what the pipeline's tok2vec computes.
+    nlp.get_pipe("tok2vec").add_listener(pipe.model.get_ref("tok2vec"), COMPONENT)
+    return True

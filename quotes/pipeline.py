@@ -11,7 +11,10 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
-from . import attribute  # noqa: F401  (registers the "quotes" factory)
+from . import (
+    attribute,  # noqa: F401  (registers the "quotes" factory)
+    learned,
+)
 from .records import Article, Quote
 
 DEFAULT_MODEL = "en_quotes_sm"
@@ -23,8 +26,13 @@ class ModelNotFound(Exception):
 
 
 @lru_cache(maxsize=None)
-def load(model: str = DEFAULT_MODEL) -> Language:
-    """The pipeline ``model`` with coreference (when available) and the ``quotes`` component."""
+def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
+    """The pipeline ``model`` with coreference (when available) and the ``quotes`` component.
+
+    With ``tagger``, the attribution tagger shipped in ``quotes/data`` joins the pipeline when
+    ``model`` has the tok2vec it was trained on (en_quotes_sm); other pipelines run the rules
+    alone.
+    """
     try:
         nlp = spacy.load(model)
     except OSError as error:
@@ -42,6 +50,8 @@ def load(model: str = DEFAULT_MODEL) -> Language:
                 nlp.add_pipe("coreferee")
         except Exception as error:  # coreferee raises several types when its model is missing
             _warn_once(f"No coreference for {model!r} ({error}); pronouns resolve heuristically.")
+    if tagger:
+        learned.attach(nlp)
     if "quotes" not in nlp.pipe_names:
         nlp.add_pipe("quotes", last=True)
     return nlp

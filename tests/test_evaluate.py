@@ -391,7 +391,7 @@ def split(tmp_path):
 
 
 def fake_runner(asked):
-    def make_runner(model, batch_size=16, baseline=True):
+    def make_runner(model, batch_size=16, baseline=True, tagger=True):
         asked.append((model, baseline))
 
         def run(articles):

@@ -45,6 +45,12 @@ def main() -> None:
     ap.add_argument("--texts", type=Path, nargs="*", default=[])
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument(
+        "--anaphora-sentences", type=int, help="coreferee's pronoun reach in sentences (its 5)"
+    )
+    ap.add_argument(
+        "--noun-sentences", type=int, help="coreferee's noun-to-noun reach in sentences (its 2)"
+    )
     args = ap.parse_args()
 
     try:
@@ -54,6 +60,17 @@ def main() -> None:
     except ImportError:
         pass
     nlp = spacy.load(args.model)
+    for name in ("quotes_coreferee", "coreferee"):
+        if name in nlp.pipe_names:
+            rules = nlp.get_pipe(name).annotator.rules_analyzer
+            if args.anaphora_sentences is not None:
+                rules.maximum_anaphora_sentence_referential_distance = args.anaphora_sentences
+            if args.noun_sentences is not None:
+                rules.maximum_coreferring_nouns_sentence_referential_distance = args.noun_sentences
+            print(
+                f"{name}: anaphora {rules.maximum_anaphora_sentence_referential_distance} "
+                f"sentences, nouns {rules.maximum_coreferring_nouns_sentence_referential_distance}"
+            )
     docs_in = texts(args.corpus, args.texts)
     list(nlp.pipe(docs_in[:2]))  # warm-up: lazy tables, first allocations
 

@@ -285,6 +285,14 @@ def find_component(nlp: Language) -> coref_component.QuotesCoreferee:
     raise SystemExit("The pipeline has no quotes_coreferee component to evaluate.")
 
 
+def set_distances(rules_analyzer: RulesAnalyzer, anaphora: int | None, nouns: int | None) -> None:
+    """Narrow (or widen) how far back coreferee looks: its main cost grows with both."""
+    if anaphora is not None:
+        rules_analyzer.maximum_anaphora_sentence_referential_distance = anaphora
+    if nouns is not None:
+        rules_analyzer.maximum_coreferring_nouns_sentence_referential_distance = nouns
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pipeline", required=True, help="spaCy pipeline dir or package name")
@@ -310,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model", type=Path, help="with --evaluate-only: a model dir in coreferee's layout"
     )
+    parser.add_argument(
+        "--anaphora-sentences", type=int,
+        help="how many sentences back a pronoun's antecedent may be (coreferee: 5)",
+    )
+    parser.add_argument(
+        "--noun-sentences", type=int,
+        help="how many sentences apart two coreferring nouns may be (coreferee: 2)",
+    )
     return parser
 
 
@@ -325,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     if problems:
         raise SystemExit("The pipeline cannot support coreferee: " + "; ".join(problems))
     rules_analyzer = RulesAnalyzerFactory().get_rules_analyzer(nlp)
+    set_distances(rules_analyzer, args.anaphora_sentences, args.noun_sentences)
 
     test_ids = read_test_ids(args)
     ud_files = ud_conllu_files(args)
@@ -356,6 +373,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         else:
             component = find_component(nlp)
             annotator = component.annotator
+        set_distances(annotator.rules_analyzer, args.anaphora_sentences, args.noun_sentences)
+        metrics["distances"] = {
+            "anaphora_sentences": annotator.rules_analyzer.maximum_anaphora_sentence_referential_distance,
+            "noun_sentences": annotator.rules_analyzer.maximum_coreferring_nouns_sentence_referential_distance,
+        }
     else:
         start = time.perf_counter()
         log(f"parsing {len(gum_train_paths)} GUM and {len(lit_train_paths)} LitBank training files")
