@@ -593,11 +593,20 @@ def find_cues(doc: Doc) -> list[Cue]:
             last = particle[0]
         content, parenthetical = _content(doc, token, lemma)
         # Where the parse gives no reported clause or no subject, the tagger may know better.
-        content = content or learned.content_for(doc, token, last)
+        content = content or _without_cue(learned.content_for(doc, token, last), token, last)
         subject = _subject(token, lemma) or learned.source_for(doc, token)
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
     cues += _learned_cues(doc, {c.word.i for c in cues})
     return [_without_participle_cue(doc, cue, cues) for cue in cues]
+
+
+def _without_cue(
+    content: tuple[int, int] | None, word: Token, last: Token
+) -> tuple[int, int] | None:
+    """A tagged content that runs over its own cue is a misreading: no content rather."""
+    if content is None or content[1] <= word.idx or content[0] >= last.idx + len(last.text):
+        return content
+    return None
 
 
 def _learned_cues(doc: Doc, known: set[int]) -> list[Cue]:
@@ -609,7 +618,7 @@ def _learned_cues(doc: Doc, known: set[int]) -> list[Cue]:
         if i in known or not _is_verb(token):
             continue
         content, parenthetical = _content(doc, token, lemma)
-        content = content or learned.content_for(doc, token)
+        content = content or _without_cue(learned.content_for(doc, token), token, token)
         subject = _subject(token, lemma) or learned.source_for(doc, token)
         # A statement nobody is said to have made is more often the tagger's mistake.
         if content is not None and subject is not None:

@@ -294,3 +294,33 @@ def test_content_is_not_taken_from_another_paragraph():
         ["NNP", "VBD", "_SP", "NNS", "VBD"],
     )
     assert learned.content_for(doc, doc[1]) is None
+
+
+# --- the shipped tagger -------------------------------------------------------------------------
+
+
+def test_shipped_tagger_joins_only_the_pipeline_whose_tok2vec_it_reads():
+    pytest.importorskip("en_quotes_sm")
+    from quotes import pipeline
+
+    nlp = pipeline.load("en_quotes_sm")
+    assert "attribution_tagger" in nlp.pipe_names
+    doc = nlp("The senator told reporters on Monday that the bill would pass.")
+    assert len(doc._.attribution_iob) == len(doc)
+    assert "B-CUE" in doc._.attribution_iob
+    # Without the tagger the rules run alone; another tok2vec never gets it.
+    assert "attribution_tagger" not in pipeline.load("en_quotes_sm", tagger=False).pipe_names
+    other = spacy.blank("en")
+    other.add_pipe("tok2vec")
+    other.initialize()
+    assert learned.attach(other) is False
+    assert "attribution_tagger" not in other.pipe_names
+
+
+def test_project_pipeline_narrows_coreferees_reach():
+    pytest.importorskip("en_quotes_sm")
+    from quotes import pipeline
+
+    rules = pipeline.load("en_quotes_sm").get_pipe("quotes_coreferee").annotator.rules_analyzer
+    assert rules.maximum_anaphora_sentence_referential_distance == 2
+    assert rules.maximum_coreferring_nouns_sentence_referential_distance == 0
