@@ -110,8 +110,10 @@ class Attributor:
         self.doc = doc
         self.resolve_pronoun = resolve_pronoun
         self.said: list[tuple[int, SpeakerRef]] = []  # (char offset, speaker) in text order
-        self.orgs = [e for e in doc.ents if e.label_ in ORG_LABELS]
-        self.people = [e for e in doc.ents if e.label_ == "PERSON"]
+        # An entity the recogniser ran over a paragraph break is no one's name.
+        ents = [e for e in doc.ents if "\n" not in e.text]
+        self.orgs = [e for e in ents if e.label_ in ORG_LABELS]
+        self.people = [e for e in ents if e.label_ == "PERSON"]
         self.org_starts = [e.start_char for e in self.orgs]
         self.sent_starts = [s.start_char for s in doc.sents] if doc.has_annotation("DEP") else [0]
         self.titled = self._titled_names()
@@ -233,7 +235,10 @@ class Attributor:
             mention = _span(self.doc, self.doc[first].idx, end)
             group = SpeakerRef(" and ".join(names), "group", mention=mention, members=names)
             return group, "explicit", CONFIDENCE["explicit"]
-        if token.ent_type_ or token.tag_ in ("NNP", "NNPS"):
+        # A capitalised label before a colon or after a signature dash is a name, whatever
+        # its tag ("WALLACE: ...", "... ― Oscar P. Quintero").
+        labelled = f.cue is not None and f.cue.lemma in (":", "—") and token.text[:1].isupper()
+        if token.ent_type_ or token.tag_ in ("NNP", "NNPS") or labelled:
             ref = self.named(token)
             return (ref, "explicit", CONFIDENCE["explicit"]) if ref else (None, "none", 0.0)
         return self.nominal(token)
@@ -298,7 +303,8 @@ class Attributor:
         start = last
         person = next((e for e in self.people if e.start <= token.i < e.end), None)
         if person is not None:
-            start = max(person.start, min(self._name_start(token), last))
+            # never before the mention, which stops at a line break the entity may run over
+            start = max(person.start, min(self._name_start(token), last), first)
         else:
             while (
                 start > first

@@ -737,8 +737,52 @@ def find_quotes(doc: Doc) -> list[Found]:
     for f in found:
         k = bisect.bisect_right(para_starts, f.start) - 1
         f.start_of_paragraph = para_starts[k] if k >= 0 else 0
+    found += _labelled_lines(doc, paragraphs, found)
     found.sort(key=lambda f: (f.start, f.end))
     return _join_interrupted(text, found)
+
+
+# "PENCE: Well, the question ..." (a transcript) and "Pat Caddell: Democrat Voters Worried ..."
+# (a headline): a short name and a colon open the paragraph and the rest of it is theirs.
+_LABEL = re.compile(r"[^\S\n]*([A-Z][\w.'’\- ]{0,40}?)[^\S\n]*:[^\S\n]+(?=\S)")
+# Labels that introduce something other than a speaker's words.
+NOT_SPEAKER_LABELS = frozenset("""
+    update updated note editor editors photo photos video watch read related source sources
+    correction clarification disclosure warning caption credit credits image images pictured
+    advertisement listen subscribe sign share follow tags filed topics posted see also more
+    q a question answer transcript summary background bottom line
+""".split())
+
+
+def _labelled_lines(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Found]) -> list[Found]:
+    text = doc.text
+    out = []
+    for lo, hi in paragraphs:
+        match = _LABEL.match(text, lo, hi)
+        if match is None:
+            continue
+        label = match.group(1)
+        words = label.split()
+        if len(words) > 5 or any(w.lower().strip(".") in NOT_SPEAKER_LABELS for w in words):
+            continue
+        start, end = match.end(), hi
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if len(re.findall(r"\w+", text[start:end])) < 3:
+            continue
+        if any(f.start < end and start < f.end and f.cue is not None for f in found):
+            continue  # the line already has a quotation with a cue of its own
+        tokens = _tokens(doc, match.start(1), match.end(1))
+        colon = _tokens(doc, match.end(1), match.end())
+        colon = [t for t in colon if t.text == ":"]
+        if not tokens or not colon or not all(t.text[:1].isupper() or not t.is_alpha for t in tokens):
+            continue
+        heads = [t for t in tokens if _nounish(t)] or tokens
+        cue = Cue(colon[0], ":", colon[0], heads[-1], (start, end), False)
+        # A quotation mark-delimited line found earlier without a cue gives way to this one.
+        found[:] = [f for f in found if not (f.cue is None and start <= f.start and f.end <= end)]
+        out.append(Found(start, end, "indirect", cue, []))
+    return out
 
 
 def _join_interrupted(text: str, found: list[Found]) -> list[Found]:

@@ -201,3 +201,27 @@ def test_stance_verbs_report_through_their_object(nlp, text, lemma):
     assert quote.kind == "indirect"
     assert quote.cue.text.lower().startswith(lemma[:4])
     assert quote.content.text.split()[0] not in ("The", "Protesters")
+
+
+def test_a_name_and_a_colon_opening_a_line_introduce_its_words(nlp):
+    doc = nlp(
+        "Pat Caddell: Democrat Voters Worried About the Campaign's Direction\n\n"
+        "WALLACE: If I may, sir, because we've got limited time.\n"
+    )
+    quotes = doc._.quotes
+    assert [q.speaker.name for q in quotes] == ["Pat Caddell", "WALLACE"]
+    assert quotes[0].content.text == "Democrat Voters Worried About the Campaign's Direction"
+    assert quotes[1].content.text == "If I may, sir, because we've got limited time."
+    assert all(q.cue.text == ":" for q in quotes)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Update: The story was changed on Monday to correct a date.\n",
+        "The rally ended: people went home after the last speech.\n",
+        "Note: Comments have been edited for length and clarity.\n",
+    ],
+)
+def test_labels_that_are_not_speakers_introduce_nothing(nlp, line):
+    assert nlp(line)._.quotes == []
