@@ -164,9 +164,31 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_DOUBLED = re.compile(r"''(?!')")
+
+
+def _doubled_apostrophes(text: str) -> str:
+    """``text`` with each '' (two apostrophes for a double quote, as the New York Times prints
+    them) turned into one " and a space, on the side that keeps the quoted words intact; the
+    length, and so every offset, stays the same."""
+    if "''" not in text:
+        return text
+    chars = list(text)
+    for match in _DOUBLED.finditer(text):
+        i = match.start()
+        if i > 0 and text[i - 1].isalnum() and i + 2 < len(text) and text[i + 2].isalnum():
+            continue  # inside a word: a typo for an apostrophe ("It''s")
+        opening = (i == 0 or text[i - 1].isspace() or text[i - 1] in _OPENERS) and (
+            i + 2 < len(text) and not text[i + 2].isspace()
+        )
+        chars[i : i + 2] = [" ", '"'] if opening else ['"', " "]
+    return "".join(chars)
+
+
 def find_marked(text: str) -> list[Marked]:
     """Quoted stretches of ``text``; single quotes nested in double quotes are left out."""
     paragraphs = _paragraphs(text)
+    text = _doubled_apostrophes(text)
     doubles = _pair(text, paragraphs, double=True)
     singles = _pair(text, paragraphs, double=False)
     spans = [(m.open, m.close) for m in doubles]
@@ -620,8 +642,13 @@ def _learned_cues(doc: Doc, known: set[int]) -> list[Cue]:
         content, parenthetical = _content(doc, token, lemma)
         content = content or _without_cue(learned.content_for(doc, token), token, token)
         subject = _subject(token, lemma) or learned.source_for(doc, token)
-        # A statement nobody is said to have made is more often the tagger's mistake.
-        if content is not None and subject is not None:
+        # A statement nobody is said to have made, or one across a sentence end from its
+        # cue ("Ali spoke. 'We ...,' he said"), is more often the tagger's mistake.
+        if content is None or subject is None:
+            continue
+        gap = (token.idx + len(token.text), content[0]) if content[0] > token.idx else (
+            content[1], token.idx)
+        if not _crosses_sentence(doc.text[gap[0] : gap[1]] + " X"):
             cues.append(Cue(token, lemma, token, subject, content, parenthetical))
     return sorted(cues, key=lambda c: c.word.i)
 
@@ -796,7 +823,7 @@ def _join_interrupted(text: str, found: list[Found]) -> list[Found]:
         before = out[-1] if out else None
         if (
             before is not None
-            and f.cue is None
+            and (f.cue is None or f.cue is before.cue)
             and f.marks
             and before.kind == "direct"
             and before.cue is not None

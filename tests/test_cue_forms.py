@@ -225,3 +225,24 @@ def test_a_name_and_a_colon_opening_a_line_introduce_its_words(nlp):
 )
 def test_labels_that_are_not_speakers_introduce_nothing(nlp, line):
     assert nlp(line)._.quotes == []
+
+
+def test_two_apostrophes_quote_like_a_double_mark():
+    # The New York Times prints ''...'' for "...".
+    from quotes.extract import find_marked
+
+    text = "Later he added: ''That is all we know,'' and left. It''s not a quote."
+    marked = find_marked(text)
+    assert [text[m.start : m.end] for m in marked] == ["That is all we know"]
+
+
+def test_quote_interrupted_by_its_cue_and_circumstances_is_one_quote(nlp):
+    doc = nlp(
+        "Trump spoke on Monday. “I think the moderator will be very fair,” Trump said during "
+        "a rally in Kenansville, N.C., “but a lot of people are going to be watching.”"
+    )
+    direct = [q for q in doc._.quotes if q.kind == "direct"]
+    assert len(direct) == 1
+    assert direct[0].content.text.startswith("I think the moderator")
+    assert direct[0].content.text.endswith("going to be watching.")
+    assert direct[0].speaker.name == "Trump"
