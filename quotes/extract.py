@@ -532,6 +532,12 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     if comps:
         first = min(c.left_edge.i for c in comps)
         last = max(c.right_edge.i for c in comps)
+        if first < verb.i <= last and all(c.i < verb.i for c in comps):
+            # A clause before its cue whose subtree the parse runs on past the cue ('"...,"
+            # Mr. Obama said on Saturday ..., where Mrs. Clinton also spoke'): it ends where
+            # the cue's own words (its subject, then the verb) begin.
+            between = [c for c in verb.children if c not in comps and max(comps).i < c.i < verb.i]
+            last = min([c.left_edge.i for c in between] + [verb.i]) - 1
         span = _clip(doc, verb, first, last)
         if span:
             return _char_range(doc[span[0]], doc[span[1]]), False
@@ -546,7 +552,8 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     ):
         first = head.left_edge.i
         last = _last_word(head.right_edge)
-        if _last_word(verb.right_edge).i >= last.i - 1:  # the cue closes the sentence
+        after_cue = doc[verb.right_edge.i + 1 : last.i + 1]
+        if all(t.is_punct or t.is_space for t in after_cue):  # the cue closes the sentence
             last = verb.left_edge.i - 1
         else:
             last = last.i
@@ -618,7 +625,7 @@ def find_cues(doc: Doc) -> list[Cue]:
         content = content or _without_cue(learned.content_for(doc, token, last), token, last)
         subject = _subject(token, lemma) or learned.source_for(doc, token)
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
-    cues += _learned_cues(doc, {c.word.i for c in cues})
+    cues += _learned_cues(doc, cues)
     return [_without_participle_cue(doc, cue, cues) for cue in cues]
 
 
@@ -631,9 +638,11 @@ def _without_cue(
     return None
 
 
-def _learned_cues(doc: Doc, known: set[int]) -> list[Cue]:
+def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
     """Cues the attribution tagger found and the word lists lack ("has learned", "slammed
     into"), read like any other cue; nothing when the pipeline has no tagger."""
+    known = {c.word.i for c in rule_cues}
+    claimed = [c.content for c in rule_cues if c.content is not None]
     cues = []
     for i, lemma in learned.cue_heads(doc).items():
         token = doc[i]
@@ -642,9 +651,12 @@ def _learned_cues(doc: Doc, known: set[int]) -> list[Cue]:
         content, parenthetical = _content(doc, token, lemma)
         content = content or _without_cue(learned.content_for(doc, token), token, token)
         subject = _subject(token, lemma) or learned.source_for(doc, token)
-        # A statement nobody is said to have made, or one across a sentence end from its
-        # cue ("Ali spoke. 'We ...,' he said"), is more often the tagger's mistake.
+        # A statement nobody is said to have made, one a listed cue already reports ('"...,"
+        # said Caddell, speaking of ...'), or one across a sentence end from its cue ("Ali
+        # spoke. 'We ...,' he said") is more often the tagger's mistake.
         if content is None or subject is None:
+            continue
+        if any(content[0] < end and start < content[1] for start, end in claimed):
             continue
         gap = (token.idx + len(token.text), content[0]) if content[0] > token.idx else (
             content[1], token.idx)

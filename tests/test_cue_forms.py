@@ -246,3 +246,15 @@ def test_quote_interrupted_by_its_cue_and_circumstances_is_one_quote(nlp):
     assert direct[0].content.text.startswith("I think the moderator")
     assert direct[0].content.text.endswith("going to be watching.")
     assert direct[0].speaker.name == "Trump"
+
+
+def test_cue_whose_circumstances_run_long_still_splits_the_quote_from_its_report(nlp):
+    doc = nlp(
+        '"The plan is on the table, and the vote is on the table," Mayor Ruth Ellery said on '
+        "Friday at the annual dinner of the city council in Springfield, where the governor "
+        'also spoke. "Schools are on the table. Jobs are on the table."\n'
+    )
+    [quote] = [q for q in doc._.quotes if q.kind == "direct"]
+    assert quote.content.text.startswith("The plan is on the table")
+    assert quote.content.text.endswith("Jobs are on the table.")
+    assert quote.speaker.name == "Ruth Ellery"
