@@ -280,6 +280,9 @@ def _is_word(token: Token) -> bool:
     return not (token.is_space or token.is_punct)
 
 
+_GOVERNED = frozenset({"advcl", "xcomp", "pcomp", "prep", "conj", "acl", "dobj", "pobj", "npadvmod"})
+
+
 def _subject(verb: Token, lemma: str = "say") -> Token | None:
     """The speaker of a cue verb: its subject, its agent, or its governor's subject.
 
@@ -308,8 +311,9 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
             return before
     # "X was quoted as saying", "X called ..., saying that": the speaker governs the cue.
     head = verb
-    for _ in range(3):
-        if head.dep_ not in ("advcl", "xcomp", "pcomp", "prep", "conj", "acl") or head.head is head:
+    # ("tweets saying that ...": through the noun the participle describes, to its verb)
+    for _ in range(4):
+        if head.dep_ not in _GOVERNED or head.head is head:
             break
         head = head.head
         for child in head.children:
@@ -638,6 +642,11 @@ def _without_cue(
     return None
 
 
+# Fewest words a statement found through a tagger-only cue may have.
+MIN_LEARNED_WORDS = 2
+_WORDS = re.compile(r"[^\W_]+")
+
+
 def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
     """Cues the attribution tagger found and the word lists lack ("has learned", "slammed
     into"), read like any other cue; nothing when the pipeline has no tagger."""
@@ -646,7 +655,7 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
     cues = []
     for i, lemma in learned.cue_heads(doc).items():
         token = doc[i]
-        if i in known or not _is_verb(token):
+        if i in known or not (_is_verb(token) or token.pos_ == "NOUN"):
             continue
         content, parenthetical = _content(doc, token, lemma)
         content = content or _without_cue(learned.content_for(doc, token), token, token)
@@ -658,6 +667,8 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
             continue
         if any(content[0] < end and start < content[1] for start, end in claimed):
             continue
+        if len(_WORDS.findall(doc.text[content[0] : content[1]])) < MIN_LEARNED_WORDS:
+            continue  # "to", "a", "Clinton's": a fragment, not something someone said
         gap = (token.idx + len(token.text), content[0]) if content[0] > token.idx else (
             content[1], token.idx)
         if not _crosses_sentence(doc.text[gap[0] : gap[1]] + " X"):
