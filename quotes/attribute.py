@@ -153,6 +153,7 @@ class Attributor:
             quote.speaker, quote.method, quote.confidence = ref, method, confidence
             if (
                 ref.mention is not None
+                and f.marks  # an unquoted clause may hold its interrupting cue
                 and f.start < ref.mention.start < f.end
                 and not _between_marks(f, ref.mention.start)
             ):

@@ -519,6 +519,9 @@ def _closing_cue_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
 
 def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None, bool]:
     """The reported clause of a cue as a char range, and whether the cue is parenthetical."""
+    interrupted = _interrupted_clause(doc, verb)
+    if interrupted is not None:
+        return interrupted, True
     # Whitespace tokens between paragraphs sometimes come out of the parser as clauses.
     comps = [
         c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.i != verb.i and _is_word(c)
@@ -581,6 +584,36 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
             if span:
                 return _char_range(doc[span[0]], doc[span[1]]), False
     return None, False
+
+
+def _interrupted_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
+    """'The latest test, North Korea said, was its biggest yet': a cue set off by commas in
+    the middle of a clause reports the whole clause around it (PolNeAR's reading too).
+
+    Only for unquoted text; quotations interrupted by their cue are joined from their marks.
+    """
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < verb.i]
+    if not subjects or verb.i + 1 >= len(doc):
+        return None
+    start = subjects[-1].left_edge.i  # the nearest, when the parse gives the verb two
+    if start < 2 or doc[start - 1].text != "," or doc[verb.i + 1].text != ",":
+        return None
+    sent = verb.sent
+    if any(t.text in "\"“”«»" for t in sent) or sent.start >= start - 1:
+        return None
+    before = doc[start - 2]
+    first = before.i if before.tag_ in ("WDT", "WP") else sent.start
+    if before.tag_ not in ("WDT", "WP"):
+        # The clause must start the sentence: "Then, he said, ..." has nothing before it.
+        words_before = [t for t in doc[first : start - 1] if t.is_alpha]
+        if len(words_before) < 2:
+            return None
+    last = sent.end - 1
+    after = [t for t in doc[verb.i + 2 : last + 1] if t.is_alpha]
+    if len(after) < 2:
+        return None
+    span = _clip(doc, verb, first, last)
+    return _char_range(doc[span[0]], doc[span[1]]) if span else None
 
 
 def _last_word(token: Token) -> Token:

@@ -258,3 +258,25 @@ def test_cue_whose_circumstances_run_long_still_splits_the_quote_from_its_report
     assert quote.content.text.startswith("The plan is on the table")
     assert quote.content.text.endswith("Jobs are on the table.")
     assert quote.speaker.name == "Ruth Ellery"
+
+
+@pytest.mark.parametrize(
+    "text, content, speaker",
+    [
+        (
+            "The latest launch, the ministry said, was its largest so far this year.",
+            "The latest launch, the ministry said, was its largest so far this year",
+            None,
+        ),
+        (
+            "The square is near the old market, which, Ellery said, is usually full of stalls.",
+            "which, Ellery said, is usually full of stalls",
+            "Ellery",
+        ),
+    ],
+)
+def test_cue_set_off_inside_a_clause_reports_the_whole_clause(nlp, text, content, speaker):
+    [quote] = nlp(text)._.quotes
+    assert quote.content.text == content
+    if speaker:
+        assert quote.mention.text == speaker
