@@ -40,6 +40,8 @@ CLAUSE_CUES = (
       "portray", "tout", "mock", "condemn", "decry", "assail", "slam", "applaud", "express",
       "voice", "echo", "highlight", "propose", "decline", "refuse", "threaten", "liken",
       "characterize", "characterise", "lament", "plead", "shout", "chant"),
+    # Ways of voicing words that are quoted verbatim ("“...,” Blige sings").
+    "sing", "yell", "scream", "whisper", "mutter", "exclaim",
 )
 # Verbs whose report is an infinitive, not a clause ("refused to release his returns").
 INFINITIVE_CUES = frozenset({
@@ -61,6 +63,7 @@ _IRREGULAR = {
     "find": ("found", "finding"), "think": ("thought", "thinking"),
     "forecast": ("forecast", "forecasting"), "quip": ("quipped", "quipping"),
     "signal": ("signaled", "signaling"), "slam": ("slammed", "slamming"),
+    "sing": ("sang", "singing"),
 }
 # Cues that only report speech with their particle ("pointed out that"); without it they mean
 # something else ("pointed to the map").

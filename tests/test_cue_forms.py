@@ -142,7 +142,7 @@ PLEDGE = "“We will win this election and then we will fix every road in the co
     [
         " — and then the crowd went home after a long night of cheering.\n",
         " — the mayor\n",
-        " — Then the crowd went home after a long night of cheering and singing in the rain.\n",
+        " — Then the crowd went home after a long night of cheering and dancing in the rain.\n",
     ],
     ids=["lowercase-phrase", "lowercase-noun", "long-sentence"],
 )
