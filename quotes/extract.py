@@ -797,7 +797,8 @@ def find_quotes(doc: Doc) -> list[Found]:
             continue
         cue, linked = _nearby_cue(doc, m, cues)
         if cue is None:
-            cue, linked = _colon_cue(doc, m) or _dash_cue(doc, m), True
+            cue = _cue_before_colon(doc, m, cues) or _colon_cue(doc, m) or _dash_cue(doc, m)
+            linked = True
         if cue is not None:
             direct.append(Found(m.start, m.end, "direct", cue, [m], linked=linked))
         else:
@@ -899,6 +900,19 @@ def _join_interrupted(text: str, found: list[Found]) -> list[Found]:
                 continue
         out.append(f)
     return out
+
+
+def _cue_before_colon(doc: Doc, m: Marked, cues: list[Cue]) -> Cue | None:
+    """'Trump said:' closing one paragraph and the quotation opening the next: the colon hands
+    the cue on across the break."""
+    head = doc.text[: m.open].rstrip()
+    if not head.endswith(":"):
+        return None
+    colon = len(head) - 1
+    return next(
+        (c for c in cues if 0 <= colon - (c.last.idx + len(c.last.text)) <= 1),
+        None,
+    )
 
 
 def _colon_cue(doc: Doc, m: Marked) -> Cue | None:

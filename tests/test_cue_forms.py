@@ -280,3 +280,14 @@ def test_cue_set_off_inside_a_clause_reports_the_whole_clause(nlp, text, content
     assert quote.content.text == content
     if speaker:
         assert quote.mention.text == speaker
+
+
+def test_cue_and_colon_closing_a_paragraph_introduce_the_next_ones_quote(nlp):
+    doc = nlp(
+        "Asked about the deal, the minister replied:\n"
+        '"It is not finished yet, and it will take months to get there."\n'
+    )
+    [quote] = [q for q in doc._.quotes if q.kind == "direct"]
+    assert quote.content.text == "It is not finished yet, and it will take months to get there."
+    assert quote.cue.text == "replied"
+    assert quote.mention.text == "minister"
