@@ -239,7 +239,7 @@ class Attributor:
         # A capitalised label before a colon or after a signature dash is a name, whatever
         # its tag ("WALLACE: ...", "... ― Oscar P. Quintero").
         labelled = f.cue is not None and f.cue.lemma in (":", "—") and token.text[:1].isupper()
-        if token.ent_type_ or token.tag_ in ("NNP", "NNPS") or labelled:
+        if token.ent_type_ or token.tag_ in ("NNP", "NNPS") or labelled or _unknown_name(token):
             ref = self.named(token)
             return (ref, "explicit", CONFIDENCE["explicit"]) if ref else (None, "none", 0.0)
         return self.nominal(token)
@@ -624,6 +624,19 @@ class Attributor:
             if len(names) == count:
                 return [self.fullest_org(n) for n in names]
         return []
+
+
+def _unknown_name(token: Token) -> bool:
+    """A capitalised noun inside a sentence that no word list knows ("Ellery" tagged NN in a
+    title-case headline) is a name the tagger missed."""
+    low = token.lower_
+    return (
+        token.is_title
+        and token.tag_ in ("NN", "NNS")
+        and token.i != token.sent.start
+        and not (low in ROLE_NOUNS or low in ORG_NOUNS or low in HONORIFICS)
+        and not (low in DOCUMENT_NOUNS or _singular(low) in ORG_NOUNS)
+    )
 
 
 def _between_marks(f: Found, offset: int) -> bool:

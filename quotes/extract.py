@@ -669,8 +669,13 @@ def find_cues(doc: Doc) -> list[Cue]:
 def _without_cue(
     content: tuple[int, int] | None, word: Token, last: Token
 ) -> tuple[int, int] | None:
-    """A tagged content that runs over its own cue is a misreading: no content rather."""
-    if content is None or content[1] <= word.idx or content[0] >= last.idx + len(last.text):
+    """A tagged content that runs over its own cue, or a fragment ("a", "Clinton's"), is a
+    misreading: no content rather."""
+    if content is None:
+        return None
+    if len(_WORDS.findall(word.doc.text[content[0] : content[1]])) < MIN_LEARNED_WORDS:
+        return None
+    if content[1] <= word.idx or content[0] >= last.idx + len(last.text):
         return content
     return None
 
@@ -822,8 +827,49 @@ def find_quotes(doc: Doc) -> list[Found]:
         k = bisect.bisect_right(para_starts, f.start) - 1
         f.start_of_paragraph = para_starts[k] if k >= 0 else 0
     found += _labelled_lines(doc, paragraphs, found)
+    found += _headline(doc, paragraphs, found)
     found.sort(key=lambda f: (f.start, f.end))
     return _join_interrupted(text, found)
+
+
+MAX_HEADLINE_WORDS = 20
+
+
+def _headline(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Found]) -> list[Found]:
+    """'Lindsey Graham Says Trump Could Address Clean Energy': a title in title case defeats
+    the tagger and the parser, so its cue is read from the words alone. Only the article's
+    first line, only when it is short and no quotation with a cue was found in it."""
+    text = doc.text
+    if sum(1 for lo, hi in paragraphs if text[lo:hi].strip()) < 2:
+        return []  # a one-line text is a sentence, not a title over a story
+    lo, hi = paragraphs[0]
+    line = text[lo:hi]
+    if not line.strip() or len(line.split()) > MAX_HEADLINE_WORDS:
+        return []
+    if any(f.start < hi and f.cue is not None for f in found):
+        return []
+    tokens = _tokens(doc, lo, hi)
+    for k, token in enumerate(tokens):
+        lemma = cue_lemma(token.lower_)
+        if lemma is None or lemma in ("quote",) or k == 0:
+            continue
+        source = [t for t in tokens[:k] if not t.is_punct]
+        if any(t.text == ":" for t in tokens[:k]) or any(
+            t.lower_ in NOT_SPEAKER_LABELS for t in source
+        ):
+            return []  # "Note: Comments have been edited": a label, not a speaker
+        rest = tokens[k + 1 :]
+        if rest and rest[0].lower_ in ("for", "on", "to", "that", "out"):
+            rest = rest[1:]
+        rest = [t for t in rest if not t.is_space]
+        if not source or not source[0].text[:1].isupper() or len(rest) < 2:
+            return []
+        start, end = rest[0].idx, rest[-1].idx + len(rest[-1].text)
+        while end > start and text[end - 1] in ".,;:":
+            end -= 1
+        cue = Cue(token, lemma, token, source[-1], (start, end), False)
+        return [Found(start, end, "indirect", cue, [])]
+    return []
 
 
 # "PENCE: Well, the question ..." (a transcript) and "Pat Caddell: Democrat Voters Worried ..."

@@ -291,3 +291,18 @@ def test_cue_and_colon_closing_a_paragraph_introduce_the_next_ones_quote(nlp):
     assert quote.content.text == "It is not finished yet, and it will take months to get there."
     assert quote.cue.text == "replied"
     assert quote.mention.text == "minister"
+
+
+def test_title_case_headline_is_read_from_its_words(nlp):
+    doc = nlp(
+        "Senator Ruth Ellery Says Bridge Repairs Could Start Next Spring\n\n"
+        "The senator spoke to reporters in the capital on Monday.\n"
+    )
+    [quote] = [q for q in doc._.quotes if q.content.start < doc.text.index("\n")]
+    assert quote.content.text == "Bridge Repairs Could Start Next Spring"
+    assert quote.cue.text == "Says"
+    assert quote.speaker.name == "Ruth Ellery"
+
+
+def test_a_one_line_text_is_not_a_headline(nlp):
+    assert nlp("Ellery, author of a history of the bridge, wrote a book.")._.quotes == []
