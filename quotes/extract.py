@@ -111,11 +111,18 @@ def _pair(text: str, paragraphs: list[tuple[int, int]], double: bool) -> list[Ma
         i = p_start
         if opened is not None:
             i = first + 1  # the reopening mark that continues the quote
+        nested = 0  # curly double quotes opened inside a curly double quote ('“... “hell” ...”')
         while i < p_end:
             ch = text[i]
             if double:
                 if ch == '"':
                     is_open, is_close = opened is None, opened is not None
+                elif ch in OPEN_DOUBLE and opened is not None and text[opened[0]] in OPEN_DOUBLE:
+                    nested += 1
+                    is_open = is_close = False
+                elif ch in CLOSE_DOUBLE and nested:
+                    nested -= 1
+                    is_open = is_close = False
                 else:
                     is_open = ch in OPEN_DOUBLE and opened is None
                     is_close = ch in CLOSE_DOUBLE and opened is not None
@@ -928,7 +935,7 @@ def _join_interrupted(text: str, found: list[Found]) -> list[Found]:
             before is not None
             and (f.cue is None or f.cue is before.cue)
             and f.marks
-            and before.kind == "direct"
+            and before.kind in ("direct", "mixed")
             and before.cue is not None
             and before.marks
             and before.cue.word.idx > before.marks[-1].close

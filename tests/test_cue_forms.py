@@ -306,3 +306,22 @@ def test_title_case_headline_is_read_from_its_words(nlp):
 
 def test_a_one_line_text_is_not_a_headline(nlp):
     assert nlp("Ellery, author of a history of the bridge, wrote a book.")._.quotes == []
+
+
+def test_curly_quote_inside_a_curly_quote_does_not_close_it():
+    from quotes.extract import find_marked
+
+    text = "“I would rather live in what he calls “hell” than live with him.” ― Ana Ortiz\n"
+    [marked] = find_marked(text)
+    assert text[marked.start : marked.end] == (
+        "I would rather live in what he calls “hell” than live with him."
+    )
+
+
+def test_mixed_quote_interrupted_by_its_cue_joins_the_next_piece(nlp):
+    doc = nlp(
+        "“I admire the mechanics” of the proposals, Mr. Ellery said. “They are more detailed "
+        "than any plan we have seen.”\n"
+    )
+    assert len(doc._.quotes) == 1
+    assert doc._.quotes[0].content.text.endswith("than any plan we have seen.")
