@@ -931,6 +931,16 @@ def _join_interrupted(text: str, found: list[Found]) -> list[Found]:
     out: list[Found] = []
     for f in found:
         before = out[-1] if out else None
+        # A report of its own inside the gap ('"A," X said, emphasizing Y. "B."') stays a
+        # quote of its own and does not stop A and B from joining.
+        k = len(out) - 1
+        while k > 0 and not out[k].marks and f.marks and out[k].start >= out[k - 1].end:
+            k -= 1
+        if k >= 0 and out[k].marks and all(
+            not o.marks and out[k].end <= o.start and o.end <= (f.marks[0].open if f.marks else 0)
+            for o in out[k + 1 :]
+        ):
+            before = out[k]
         if (
             before is not None
             and (f.cue is None or f.cue is before.cue)

@@ -325,3 +325,16 @@ def test_mixed_quote_interrupted_by_its_cue_joins_the_next_piece(nlp):
     )
     assert len(doc._.quotes) == 1
     assert doc._.quotes[0].content.text.endswith("than any plan we have seen.")
+
+
+def test_report_in_the_gap_of_an_interrupted_quote_does_not_split_it(nlp):
+    doc = nlp(
+        "“You cannot fix a bridge if you do not know how it was built,” Ellery said, "
+        "stressing why the old plans matter to the repairs. “We need to read them first. "
+        "Then we can start the work on the river crossing.”\n"
+    )
+    direct = [q for q in doc._.quotes if q.kind == "direct"]
+    assert len(direct) == 1
+    assert direct[0].content.text.endswith("work on the river crossing.")
+    assert direct[0].speaker.name == "Ellery"
+    assert any(q.cue.text == "stressing" for q in doc._.quotes if q.kind == "indirect")
