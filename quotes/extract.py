@@ -328,9 +328,21 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
                 child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and head.lower_ == "quoted")
             ):
                 return child
+    if verb.tag_ == "VBG":
+        # "Dean, a medical doctor, went on TV ..., saying ...": the participle's speaker is
+        # the subject of the nearest finite verb before it in the sentence.
+        for word in reversed(doc_slice(verb)):
+            subjects = [c for c in word.children if c.dep_ == "nsubj" and _is_word(c)]
+            if word.tag_ in _FINITE and subjects:
+                return subjects[0]
     if lemma in NO_INVERSION:
         return _subject_before(verb)
     return _subject_before(verb) or _subject_after(verb)
+
+
+def doc_slice(verb: Token) -> list[Token]:
+    """The words of the verb's sentence before it."""
+    return list(verb.doc[verb.sent.start : verb.i])
 
 
 def _named_before_role(subject: Token) -> Token | None:
@@ -666,11 +678,46 @@ def find_cues(doc: Doc) -> list[Cue]:
             last = particle[0]
         content, parenthetical = _content(doc, token, lemma)
         # Where the parse gives no reported clause or no subject, the tagger may know better.
-        content = content or _without_cue(learned.content_for(doc, token, last), token, last)
-        subject = _subject(token, lemma) or learned.source_for(doc, token)
+        # Where the tagger reads much the same content, its boundaries win: it learnt where
+        # reports start and end from annotated news, the parse only knows clauses.
+        tagged = _without_cue(learned.content_for(doc, token, last), token, last)
+        if content and tagged and _alike(content, tagged) and not _holds(content, token):
+            content = tagged
+        content = content or tagged
+        subject, content = _apart(_subject(token, lemma), content, token)
+        subject = subject or learned.source_for(doc, token)
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
     cues += _learned_cues(doc, cues)
     return [_without_participle_cue(doc, cue, cues) for cue in cues]
+
+
+def _holds(content: tuple[int, int], token: Token) -> bool:
+    return content[0] <= token.idx < content[1]
+
+
+def _alike(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Do two readings of a content cover mostly the same characters (Jaccard >= 0.5)?"""
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    return inter > 0 and inter / (max(a[1], b[1]) - min(a[0], b[0])) >= 0.5
+
+
+def _apart(
+    subject: Token | None, content: tuple[int, int] | None, cue: Token
+) -> tuple[Token | None, tuple[int, int] | None]:
+    """A speaker is never a word of what they are reported to say. When the subject lies
+    inside the content, either the clause ran on over the speaker ('"...," Scott Pruitt, the
+    attorney general, said': the content ends before the name) or the subject is the
+    reported clause's own ("members will help him, Meeks said": no subject, rather)."""
+    if subject is None or content is None or not _holds(content, subject) or _holds(content, cue):
+        return subject, content
+    first = subject.left_edge if subject.left_edge.i < subject.i else subject
+    head = subject.doc.text[content[0] : first.idx]
+    if re.search(r"[,”\"’]\s*$", head) and re.search(r"\w", head):
+        span = subject.doc.char_span(content[0], first.idx, alignment_mode="contract")
+        trimmed = _trim_tokens(subject.doc, span.start, span.end - 1) if span else None
+        if trimmed:
+            return subject, _char_range(subject.doc[trimmed[0]], subject.doc[trimmed[1]])
+    return None, content
 
 
 def _without_cue(
@@ -703,8 +750,12 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
         if i in known or not (_is_verb(token) or token.pos_ == "NOUN"):
             continue
         content, parenthetical = _content(doc, token, lemma)
-        content = content or _without_cue(learned.content_for(doc, token), token, token)
-        subject = _subject(token, lemma) or learned.source_for(doc, token)
+        tagged = _without_cue(learned.content_for(doc, token), token, token)
+        if content and tagged and _alike(content, tagged) and not _holds(content, token):
+            content = tagged
+        content = content or tagged
+        subject, content = _apart(_subject(token, lemma), content, token)
+        subject = subject or learned.source_for(doc, token)
         # A statement nobody is said to have made, one a listed cue already reports ('"...,"
         # said Caddell, speaking of ...'), or one across a sentence end from its cue ("Ali
         # spoke. 'We ...,' he said") is more often the tagger's mistake.

@@ -338,3 +338,13 @@ def test_report_in_the_gap_of_an_interrupted_quote_does_not_split_it(nlp):
     assert direct[0].content.text.endswith("work on the river crossing.")
     assert direct[0].speaker.name == "Ellery"
     assert any(q.cue.text == "stressing" for q in doc._.quotes if q.kind == "indirect")
+
+
+def test_speaker_is_never_a_word_of_the_report(nlp):
+    doc = nlp(
+        "“It is an invasion of the state's own domain,” Ruth Ellery, the attorney general of "
+        "the state, one of those suing the agency, said at an event this month."
+    )
+    [quote] = doc._.quotes
+    assert quote.content.text == "It is an invasion of the state's own domain"
+    assert quote.speaker.name == "Ruth Ellery"
