@@ -1023,10 +1023,22 @@ def _cue_before_colon(doc: Doc, m: Marked, cues: list[Cue]) -> Cue | None:
     if not head.endswith(":"):
         return None
     colon = len(head) - 1
-    return next(
+    cue = next(
         (c for c in cues if 0 <= colon - (c.last.idx + len(c.last.text)) <= 1),
         None,
     )
+    if cue is not None:
+        return cue
+    # "The New York Times reports:" with "reports" taken for a plural noun.
+    before = _tokens(doc, max(0, colon - 30), colon)
+    word = before[-1] if before else None
+    lemma = cue_lemma(word.text) if word is not None else None
+    if word is None or lemma is None or word.i == 0:
+        return None
+    name = doc[word.i - 1]
+    if not (name.tag_ in ("NNP", "NNPS") or name.ent_type_ in _SPEAKER_ENTS or name.is_title):
+        return None
+    return Cue(word, lemma, word, name, None, False)
 
 
 def _colon_cue(doc: Doc, m: Marked) -> Cue | None:

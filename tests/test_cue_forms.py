@@ -348,3 +348,13 @@ def test_speaker_is_never_a_word_of_the_report(nlp):
     [quote] = doc._.quotes
     assert quote.content.text == "It is an invasion of the state's own domain"
     assert quote.speaker.name == "Ruth Ellery"
+
+
+def test_cue_word_before_a_colon_reads_as_a_cue_whatever_its_tag(nlp):
+    doc = nlp(
+        "Only a quarter of them back the plan, The Daily Ledger reports:\n\n"
+        '"In a sign of the lack of enthusiasm among some activists, just 24 percent said so."\n'
+    )
+    [quote] = [q for q in doc._.quotes if q.kind == "direct"]
+    assert quote.cue.text == "reports"
+    assert "Ledger" in quote.mention.text
