@@ -668,7 +668,12 @@ def find_cues(doc: Doc) -> list[Cue]:
                 cues.append(_according(doc, token, to[0], pobj[0]))
             continue
         lemma = cue_lemma(token.text, token.lemma_)
-        if lemma is None or not _is_verb(token) or lemma == "quote":
+        if lemma is not None and not _is_verb(token) and lemma != "quote":
+            noun_cue = _verb_taken_for_noun(doc, token, lemma)
+            if noun_cue is not None:
+                cues.append(noun_cue)
+            continue
+        if lemma is None or lemma == "quote":
             continue
         last = token
         if lemma in PARTICLE_CUES:
@@ -790,6 +795,23 @@ def _without_participle_cue(doc: Doc, cue: Cue, cues: list[Cue]) -> Cue:
         if trimmed:
             cue.content = _char_range(doc[trimmed[0]], doc[trimmed[1]])
     return cue
+
+
+def _verb_taken_for_noun(doc: Doc, word: Token, lemma: str) -> Cue | None:
+    """'The New York Post reports that ...' with "reports" tagged as a plural noun: a cue
+    form right after a name and right before "that" is the verb."""
+    if word.i == 0 or word.i + 2 >= len(doc) or doc[word.i + 1].lower_ != "that":
+        return None
+    if not word.text.endswith("s") or word.text.endswith("ss"):
+        return None
+    name = doc[word.i - 1]
+    if not (name.tag_ in ("NNP", "NNPS") or name.ent_type_ in _SPEAKER_ENTS or name.is_title):
+        return None
+    sent = word.sent
+    span = _clip(doc, word, word.i + 2, sent.end - 1)
+    if span is None:
+        return None
+    return Cue(word, lemma, word, name, _char_range(doc[span[0]], doc[span[1]]), False)
 
 
 def _according(doc: Doc, word: Token, to: Token, pobj: Token) -> Cue:

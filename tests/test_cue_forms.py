@@ -358,3 +358,14 @@ def test_cue_word_before_a_colon_reads_as_a_cue_whatever_its_tag(nlp):
     [quote] = [q for q in doc._.quotes if q.kind == "direct"]
     assert quote.cue.text == "reports"
     assert "Ledger" in quote.mention.text
+
+
+def test_cue_taken_for_a_plural_noun_before_that_is_still_a_cue(nlp):
+    doc = nlp(
+        "The Daily Ledger reports that the council avoided the vote in order to keep its "
+        "plans out of sight.\n"
+    )
+    [quote] = doc._.quotes
+    assert quote.cue.text == "reports"
+    assert quote.content.text.startswith("the council avoided the vote")
+    assert "Ledger" in quote.mention.text
