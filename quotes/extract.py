@@ -954,7 +954,7 @@ def _headline(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Found]) -
 
 # "PENCE: Well, the question ..." (a transcript) and "Pat Caddell: Democrat Voters Worried ..."
 # (a headline): a short name and a colon open the paragraph and the rest of it is theirs.
-_LABEL = re.compile(r"[^\S\n]*([A-Z][\w.'’\- ]{0,40}?)[^\S\n]*:[^\S\n]+(?=\S)")
+_LABEL = re.compile(r"[^\S\n]*[\"“]?([A-Z][\w.'’\- ]{0,40}?)[^\S\n]*:[^\S\n]+(?=\S)")
 # Labels that introduce something other than a speaker's words.
 NOT_SPEAKER_LABELS = frozenset("""
     update updated note editor editors photo photos video watch read related source sources
@@ -990,7 +990,7 @@ def _labelled_lines(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Fou
         heads = [t for t in tokens if _nounish(t)] or tokens
         cue = Cue(colon[0], ":", colon[0], heads[-1], (start, end), False)
         # A quotation mark-delimited line found earlier without a cue gives way to this one.
-        found[:] = [f for f in found if not (f.cue is None and start <= f.start and f.end <= end)]
+        found[:] = [f for f in found if not (f.cue is None and lo <= f.start <= hi)]
         out.append(Found(start, end, "indirect", cue, []))
     return out
 

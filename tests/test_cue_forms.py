@@ -369,3 +369,15 @@ def test_cue_taken_for_a_plural_noun_before_that_is_still_a_cue(nlp):
     assert quote.cue.text == "reports"
     assert quote.content.text.startswith("the council avoided the vote")
     assert "Ledger" in quote.mention.text
+
+
+def test_transcript_lines_opened_by_a_quote_mark_keep_their_speakers(nlp):
+    doc = nlp(
+        "Partial transcript as follows:\n\n"
+        '"HOST: Let us start with the news about the bridge tonight.\n\n'
+        '"ELLERY: Well, look, the repairs will take the whole of next spring.\n'
+    )
+    assert [(q.speaker.name, q.cue.text) for q in doc._.quotes] == [
+        ("HOST", ":"),
+        ("ELLERY", ":"),
+    ]
