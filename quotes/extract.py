@@ -682,15 +682,7 @@ def find_cues(doc: Doc) -> list[Cue]:
                 continue
             last = particle[0]
         content, parenthetical = _content(doc, token, lemma)
-        # Where the parse gives no reported clause or no subject, the tagger may know better.
-        # Where the tagger reads much the same content, its boundaries win: it learnt where
-        # reports start and end from annotated news, the parse only knows clauses.
-        tagged = _without_cue(learned.content_for(doc, token, last), token, last)
-        if content and tagged and _alike(content, tagged) and not _holds(content, token):
-            content = tagged
-        content = content or tagged
-        subject, content = _apart(_subject(token, lemma), content, token)
-        subject = subject or learned.source_for(doc, token)
+        subject, content = _with_tagger(doc, token, last, lemma, content)
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
     cues += _learned_cues(doc, cues)
     return [_without_participle_cue(doc, cue, cues) for cue in cues]
@@ -755,12 +747,7 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
         if i in known or not (_is_verb(token) or token.pos_ == "NOUN"):
             continue
         content, parenthetical = _content(doc, token, lemma)
-        tagged = _without_cue(learned.content_for(doc, token), token, token)
-        if content and tagged and _alike(content, tagged) and not _holds(content, token):
-            content = tagged
-        content = content or tagged
-        subject, content = _apart(_subject(token, lemma), content, token)
-        subject = subject or learned.source_for(doc, token)
+        subject, content = _with_tagger(doc, token, token, lemma, content)
         # A statement nobody is said to have made, one a listed cue already reports ('"...,"
         # said Caddell, speaking of ...'), or one across a sentence end from its cue ("Ali
         # spoke. 'We ...,' he said") is more often the tagger's mistake.
@@ -795,6 +782,24 @@ def _without_participle_cue(doc: Doc, cue: Cue, cues: list[Cue]) -> Cue:
         if trimmed:
             cue.content = _char_range(doc[trimmed[0]], doc[trimmed[1]])
     return cue
+
+
+def _with_tagger(
+    doc: Doc, word: Token, last: Token, lemma: str, content: tuple[int, int] | None
+) -> tuple[Token | None, tuple[int, int] | None]:
+    """The cue's speaker and content, the parse's reading checked against the tagger's.
+
+    Where the parse gives no reported clause or no subject, the tagger may know better; where
+    the tagger reads much the same content, its boundaries win: it learnt where reports start
+    and end from annotated news, the parse only knows clauses. Without a tagger in the
+    pipeline this is the parse's reading alone.
+    """
+    tagged = _without_cue(learned.content_for(doc, word, last), word, last)
+    if content and tagged and _alike(content, tagged) and not _holds(content, word):
+        content = tagged
+    content = content or tagged
+    subject, content = _apart(_subject(word, lemma), content, word)
+    return subject or learned.source_for(doc, word), content
 
 
 def _verb_taken_for_noun(doc: Doc, word: Token, lemma: str) -> Cue | None:
