@@ -52,6 +52,7 @@ class Cue:
     subject: Token | None = None  # head of the speaker mention
     content: tuple[int, int] | None = None  # char range of the reported clause
     parenthetical: bool = False  # "X, he said, Y" / "Y, the ministry said"
+    learned: bool = False  # found by the attribution tagger, not by the word lists
 
 
 @dataclass
@@ -760,7 +761,7 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
         gap = (token.idx + len(token.text), content[0]) if content[0] > token.idx else (
             content[1], token.idx)
         if not _crosses_sentence(doc.text[gap[0] : gap[1]] + " X"):
-            cues.append(Cue(token, lemma, token, subject, content, parenthetical))
+            cues.append(Cue(token, lemma, token, subject, content, parenthetical, learned=True))
     return sorted(cues, key=lambda c: c.word.i)
 
 

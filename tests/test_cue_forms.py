@@ -381,3 +381,28 @@ def test_transcript_lines_opened_by_a_quote_mark_keep_their_speakers(nlp):
         ("HOST", ":"),
         ("ELLERY", ":"),
     ]
+
+
+def test_a_cue_only_the_tagger_knows_lowers_the_quotes_confidence(nlp):
+    from quotes.attribute import CONFIDENCE, LEARNED_CUE_FACTOR
+    from quotes.cues import cue_lemma
+
+    doc = nlp(
+        "The Daily Ledger has learned that the council will close the old bridge next spring.\n"
+    )
+    [quote] = [q for q in doc._.quotes if q.cue and cue_lemma(q.cue.text) is None]
+    assert quote.speaker is not None and quote.method == "explicit"
+    assert quote.confidence == round(CONFIDENCE["explicit"] * LEARNED_CUE_FACTOR, 2)
+    listed = nlp("Mayor Ruth Ellery said the council will close the old bridge next spring.")
+    assert listed._.quotes[0].confidence == CONFIDENCE["explicit"]
+
+
+@pytest.mark.parametrize(
+    "subject, named",
+    [("Ellery", True), ("Critics", False), ("Officials", False)],
+)
+def test_sentence_initial_noun_is_a_name_only_when_rare_as_a_word(nlp, subject, named):
+    doc = nlp(f"{subject} said the council will close the old bridge next spring.")
+    [quote] = doc._.quotes
+    assert quote.mention.text == subject
+    assert (quote.speaker is not None and quote.speaker.name == subject) is named
