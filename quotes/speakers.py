@@ -3,7 +3,9 @@
 Matching is on normalised names (case, punctuation, accents, a leading "the", possessives,
 demonyms and British/American spellings do not count), then, for people, on a unique surname,
 and for organisations on a unique fuller name with the same head noun ("defence ministry" inside
-"Russian defence ministry"). Anything ambiguous becomes a new speaker rather than a wrong merge.
+"Russian defence ministry") or on a unique acronym ("U.N." and "United Nations", "SDF forces"
+and "Syrian Democratic Forces"). Anything ambiguous becomes a new speaker rather than a wrong
+merge.
 """
 
 from __future__ import annotations
@@ -46,6 +48,25 @@ def _same_full_name(a: str, b: str) -> bool:
     """Normalised person names of two or more words where one ends the other."""
     short, long = sorted((a.split(), b.split()), key=len)
     return len(short) >= 2 and short != long and long[-len(short) :] == short
+
+
+# Words an acronym skips ("Organisation *of* the Petroleum Exporting Countries").
+_ACRONYM_SKIPS = frozenset({"of", "the", "and", "for", "on", "in", "to"})
+
+
+def _initials(key: str) -> str:
+    words = [w for w in key.split() if w not in _ACRONYM_SKIPS]
+    return "".join(w[0] for w in words) if len(words) >= 2 else ""
+
+
+def _written_as_acronym(name: str) -> bool:
+    """Does the name start with a word of two capitals or more ("U.N.", "SDF forces")?"""
+    first = (name.split() or [""])[0]
+    return sum(ch.isupper() for ch in first) >= 2
+
+
+def _could_be_acronym(word: str) -> bool:
+    return 2 <= len(word) <= 6 and word.isalpha()
 
 
 def _title_key(title: str) -> str:
@@ -112,7 +133,7 @@ class SpeakerIndex:
         if ref.kind == "person":
             return self._person(key)
         if ref.kind == "organization":
-            return self._organisation(key)
+            return self._organisation(key, ref.name)
         return None
 
     def _person(self, key: str) -> Speaker | None:
@@ -133,8 +154,11 @@ class SpeakerIndex:
             ]
         return hits[0] if len(hits) == 1 else None
 
-    def _organisation(self, key: str) -> Speaker | None:
+    def _organisation(self, key: str, name: str) -> Speaker | None:
         words = key.split()
+        by_acronym = self._acronym(words, _written_as_acronym(name))
+        if by_acronym is not None:
+            return by_acronym
         if len(words) < 2:
             return None  # "ministry" alone could be any ministry
         head, mine = words[-1], set(words)
@@ -147,6 +171,28 @@ class SpeakerIndex:
                 mine <= set(theirs) or set(theirs) <= mine
             ):
                 hits.append(s)
+        return hits[0] if len(hits) == 1 else None
+
+    def _acronym(self, words: list[str], acronym_written: bool = True) -> Speaker | None:
+        """ "U.N." for a known "United Nations", "SDF forces" for "Syrian Democratic Forces",
+        or a full name for a known acronym: one unique organisation whose initials agree."""
+        orgs = [s for s in self.speakers if s.kind == "organization"]
+        hits = []
+        if words and len(words) <= 2 and _could_be_acronym(words[0]) and acronym_written:
+            rest = words[1:]
+            hits = [
+                s for s in orgs
+                if _initials(normalise(s.name)) == words[0]
+                and (not rest or normalise(s.name).split()[-1] == rest[0])
+            ]
+        if not hits and len(words) >= 2:
+            initials = _initials(" ".join(words))
+            hits = [
+                s for s in orgs
+                if initials
+                and normalise(s.name).split() in ([initials], [initials, words[-1]])
+                and _written_as_acronym(s.name)
+            ]
         return hits[0] if len(hits) == 1 else None
 
     def _update(self, speaker: Speaker, ref: SpeakerRef) -> None:
@@ -173,6 +219,11 @@ class SpeakerIndex:
             speaker.name = ref.name
         elif set(new.split()) <= set(old.split()):
             return  # "Petrov" for "Ivan Petrov" is no new name
+        elif not person and _initials(new) == old.split()[0]:
+            # The full name of an organisation first met as an acronym becomes its name.
+            if speaker.name not in speaker.aliases:
+                speaker.aliases.append(speaker.name)
+            speaker.name = ref.name
         elif new not in {normalise(a) for a in speaker.aliases}:
             speaker.aliases.append(ref.name)
         self._index(speaker)

@@ -88,3 +88,31 @@ def test_a_shorter_organisation_name_does_not_replace_the_fuller_one():
     assert index.resolve(SpeakerRef("defence ministry", "organization")) is full
     assert index.resolve(SpeakerRef("Russian ministry", "organization")) is full
     assert full.name == "Russian defence ministry"
+
+
+def test_acronym_and_full_name_are_one_organisation_either_way_round():
+    index = SpeakerIndex([])
+    nations = index.resolve(org("United Nations"))
+    assert index.resolve(org("U.N.")) is nations
+    assert nations.name == "United Nations" and "U.N." in nations.aliases
+
+    later = SpeakerIndex([])
+    forces = later.resolve(org("SDF forces"))
+    assert later.resolve(org("Syrian Democratic Forces")) is forces
+    assert forces.name == "Syrian Democratic Forces"  # the full name wins
+    assert later.resolve(org("SDF")) is forces
+
+
+def test_acronym_shared_by_two_organisations_merges_with_neither():
+    index = SpeakerIndex([])
+    first = index.resolve(org("National Rifle Association"))
+    second = index.resolve(org("Natural Resources Agency"))
+    third = index.resolve(org("NRA"))
+    assert third is not first and third is not second
+
+
+def test_a_short_word_is_no_acronym_of_an_unrelated_organisation():
+    index = SpeakerIndex([])
+    red = index.resolve(org("Red Cross"))
+    assert index.resolve(org("Regional Election Directorate")) is not red
+    assert index.resolve(org("Army")) is not red
