@@ -1061,12 +1061,37 @@ def _cue_before_colon(doc: Doc, m: Marked, cues: list[Cue]) -> Cue | None:
     before = _tokens(doc, max(0, colon - 30), colon)
     word = before[-1] if before else None
     lemma = cue_lemma(word.text) if word is not None else None
-    if word is None or lemma is None or word.i == 0:
+    if word is not None and lemma is not None and word.i > 0:
+        name = doc[word.i - 1]
+        if name.tag_ in ("NNP", "NNPS") or name.ent_type_ in _SPEAKER_ENTS or name.is_title:
+            return Cue(word, lemma, word, name, None, False)
+    return _clause_before_colon(doc, colon)
+
+
+_COPULAS = frozenset("is are was were be been am 's 're has have had seems seemed".split())
+
+
+def _clause_before_colon(doc: Doc, colon: int) -> Cue | None:
+    """'She then addressed the supporters again: "..."', 'Clinton released the following
+    statement: "..."': a clause with a subject that a colon ends hands the quotation to its
+    subject, whatever its verb; the verb is the cue."""
+    marks = _tokens(doc, colon, colon + 1)
+    if not marks or marks[0].text != ":":
         return None
-    name = doc[word.i - 1]
-    if not (name.tag_ in ("NNP", "NNPS") or name.ent_type_ in _SPEAKER_ENTS or name.is_title):
+    verb = marks[0].head
+    while verb.i > marks[0].i and verb.head is not verb:
+        verb = verb.head  # the parse may hang the colon on the quotation's own verb
+    if verb.i > marks[0].i or not _is_verb(verb) or verb.lower_ in _COPULAS or verb.lemma_ in (
+        "be", "have"
+    ):
+        return None  # "The rules are simple:" introduces no one's words
+    if "\n" in doc.text[verb.idx : colon]:
         return None
-    return Cue(word, lemma, word, name, None, False)
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < verb.i]
+    if not subjects or subjects[0].tag_ in ("EX",) or subjects[0].lower_ in ("it", "this"):
+        return None
+    lemma = verb.lemma_.lower() or verb.lower_
+    return Cue(verb, lemma, verb, subjects[-1], None, False)
 
 
 def _colon_cue(doc: Doc, m: Marked) -> Cue | None:

@@ -400,6 +400,10 @@ def predicted_spans(doc: Doc, role: str) -> Iterator[SpacySpan]:
     return (span for span in doc._.attribution_spans if span.label_ == role)
 
 
+# Forms of "be" and "have", matched as words: a lemmatizer may leave them as they are.
+AUXILIARY_FORMS = frozenset("is are was were be been being am 's 're has have had having".split())
+
+
 def cue_heads(doc: Doc) -> dict[int, str]:
     """Token index -> lemma of the main word of each predicted cue the word lists lack.
 
@@ -413,7 +417,11 @@ def cue_heads(doc: Doc) -> dict[int, str]:
         words = [t for t in span if not (t.is_punct or t.is_space)]
         if not words or any(cue_lemma(t.text, t.lemma_) for t in words):
             continue
-        verbs = [t for t in words if t.tag_.startswith("VB") and t.lemma_ not in ("be", "have")]
+        verbs = [
+            t for t in words
+            if t.tag_.startswith("VB") and t.lemma_ not in ("be", "have")
+            and t.lower_ not in AUXILIARY_FORMS
+        ]
         if doc.has_annotation("DEP") and span.root in verbs:
             head = span.root
         else:

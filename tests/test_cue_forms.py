@@ -406,3 +406,32 @@ def test_sentence_initial_noun_is_a_name_only_when_rare_as_a_word(nlp, subject, 
     [quote] = doc._.quotes
     assert quote.mention.text == subject
     assert (quote.speaker is not None and quote.speaker.name == subject) is named
+
+
+@pytest.mark.parametrize(
+    "text, cue, mention",
+    [
+        (
+            "She then addressed the supporters again: “Here is what I regret. I regret "
+            "they do not want to listen to anybody else.”\n",
+            "addressed",
+            "She",
+        ),
+        (
+            "The former mayor released the following statement: “The governor was a friend "
+            "and a fighter for the people of this state.”\n",
+            "released",
+            "former mayor",
+        ),
+    ],
+)
+def test_clause_ended_by_a_colon_hands_the_quotation_to_its_subject(nlp, text, cue, mention):
+    [quote] = nlp(text)._.quotes
+    assert quote.cue.text == cue
+    assert quote.mention.text == mention
+
+
+def test_a_copula_before_a_colon_introduces_no_ones_words(nlp):
+    doc = nlp("The rules are simple: “No shoes, no shirt, no service at all in this building.”\n")
+    [quote] = doc._.quotes
+    assert quote.cue is None and quote.mention is None
