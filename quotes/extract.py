@@ -321,7 +321,7 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
     head = verb
     # ("tweets saying that ...": through the noun the participle describes, to its verb)
     for _ in range(4):
-        if head.dep_ not in _GOVERNED or head.head is head:
+        if head.dep_ not in _GOVERNED or head.head.i == head.i:
             break
         head = head.head
         for child in head.children:
@@ -572,7 +572,7 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     head = verb.head
     if (
         verb.dep_ in ("parataxis", "ccomp", "advcl", "conj", "dep")
-        and head is not verb
+        and head.i != verb.i
         and _is_verb(head)
         and head.i < verb.i
         and not any(c.dep_ in ("dobj", "ccomp") for c in verb.children)
@@ -1079,7 +1079,7 @@ def _clause_before_colon(doc: Doc, colon: int) -> Cue | None:
     if not marks or marks[0].text != ":":
         return None
     verb = marks[0].head
-    while verb.i > marks[0].i and verb.head is not verb:
+    while verb.i > marks[0].i and verb.head.i != verb.i:
         verb = verb.head  # the parse may hang the colon on the quotation's own verb
     if verb.i > marks[0].i or not _is_verb(verb) or verb.lower_ in _COPULAS or verb.lemma_ in (
         "be", "have"

@@ -448,3 +448,27 @@ def test_role_noun_followed_by_a_name_yields_the_name():
     doc = make_doc(ROLE_THEN_NAME, ROLE_THEN_NAME_ROWS)
     [found] = find_quotes(doc)
     assert found.cue.subject.text == "Airwars"
+
+
+COLON_INTO_QUOTE = 'Polls: "We are ahead in every single poll."'
+COLON_INTO_QUOTE_ROWS = """
+Polls   NNS nsubj 4
+:       :   punct 4
+"       ``  punct 4
+We      PRP nsubj 4
+are     VBP ROOT  4
+ahead   RB  advmod 4
+in      IN  prep  5
+every   DT  det   9
+single  JJ  amod  9
+poll    NN  pobj  6
+.       .   punct 4
+"       ''  punct 4
+"""
+
+
+def test_colon_hung_on_the_quotations_own_root_ends_the_search():
+    # The walk up from the colon must stop at a root after it (it once looped forever).
+    doc = make_doc(COLON_INTO_QUOTE, COLON_INTO_QUOTE_ROWS)
+    [found] = find_quotes(doc)
+    assert "We are ahead in every single poll." in doc.text[found.start : found.end]
