@@ -93,6 +93,12 @@ def cue_lemma(word: str, lemma: str = "") -> str | None:
     return None
 
 
+# Forms of "be" and "have", matched as words (a lemmatizer may leave "are" as it is): they
+# never head a cue.
+AUXILIARY_FORMS = frozenset(
+    "is are was were be been being am 's 're has have had having".split()
+)
+
 # Honorifics and ranks that are split off a person's name into the title.
 HONORIFICS = frozenset(
     word.lower()

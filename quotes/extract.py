@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Token
 
 from . import learned
-from .cues import DOCUMENT_NOUNS, INFINITIVE_CUES, OBJECT_CUES, PARTICLE_CUES, cue_lemma
+from .cues import (
+    AUXILIARY_FORMS,
+    DOCUMENT_NOUNS,
+    INFINITIVE_CUES,
+    OBJECT_CUES,
+    PARTICLE_CUES,
+    cue_lemma,
+)
 
 OPEN_DOUBLE = "“„«"
 CLOSE_DOUBLE = "”»"
@@ -332,18 +339,13 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
     if verb.tag_ == "VBG":
         # "Dean, a medical doctor, went on TV ..., saying ...": the participle's speaker is
         # the subject of the nearest finite verb before it in the sentence.
-        for word in reversed(doc_slice(verb)):
+        for word in reversed(verb.doc[verb.sent.start : verb.i]):
             subjects = [c for c in word.children if c.dep_ == "nsubj" and _is_word(c)]
             if word.tag_ in _FINITE and subjects:
                 return subjects[0]
     if lemma in NO_INVERSION:
         return _subject_before(verb)
     return _subject_before(verb) or _subject_after(verb)
-
-
-def doc_slice(verb: Token) -> list[Token]:
-    """The words of the verb's sentence before it."""
-    return list(verb.doc[verb.sent.start : verb.i])
 
 
 def _named_before_role(subject: Token) -> Token | None:
@@ -803,6 +805,11 @@ def _with_tagger(
     return subject or learned.source_for(doc, word), content
 
 
+def _looks_like_name(token: Token) -> bool:
+    """A proper noun, a speaker entity, or a capitalised word the tagger may have missed."""
+    return token.tag_ in ("NNP", "NNPS") or token.ent_type_ in _SPEAKER_ENTS or token.is_title
+
+
 def _verb_taken_for_noun(doc: Doc, word: Token, lemma: str) -> Cue | None:
     """'The New York Post reports that ...' with "reports" tagged as a plural noun: a cue
     form right after a name and right before "that" is the verb."""
@@ -811,7 +818,7 @@ def _verb_taken_for_noun(doc: Doc, word: Token, lemma: str) -> Cue | None:
     if not word.text.endswith("s") or word.text.endswith("ss"):
         return None
     name = doc[word.i - 1]
-    if not (name.tag_ in ("NNP", "NNPS") or name.ent_type_ in _SPEAKER_ENTS or name.is_title):
+    if not _looks_like_name(name):
         return None
     sent = word.sent
     span = _clip(doc, word, word.i + 2, sent.end - 1)
@@ -912,7 +919,7 @@ def find_quotes(doc: Doc) -> list[Found]:
     for f in found:
         k = bisect.bisect_right(para_starts, f.start) - 1
         f.start_of_paragraph = para_starts[k] if k >= 0 else 0
-    found += _labelled_lines(doc, paragraphs, found)
+    found = _labelled_lines(doc, paragraphs, found)
     found += _headline(doc, paragraphs, found)
     found.sort(key=lambda f: (f.start, f.end))
     return _join_interrupted(text, found)
@@ -971,8 +978,10 @@ NOT_SPEAKER_LABELS = frozenset("""
 
 
 def _labelled_lines(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Found]) -> list[Found]:
+    """``found`` with the labelled lines added; a quotation found in such a line without a
+    cue gives way to the line."""
     text = doc.text
-    out = []
+    out = list(found)
     for lo, hi in paragraphs:
         match = _LABEL.match(text, lo, hi)
         if match is None:
@@ -986,7 +995,7 @@ def _labelled_lines(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Fou
             end -= 1
         if len(re.findall(r"\w+", text[start:end])) < 3:
             continue
-        if any(f.start < end and start < f.end and f.cue is not None for f in found):
+        if any(f.start < end and start < f.end and f.cue is not None for f in out):
             continue  # the line already has a quotation with a cue of its own
         tokens = _tokens(doc, match.start(1), match.end(1))
         colon = _tokens(doc, match.end(1), match.end())
@@ -995,8 +1004,7 @@ def _labelled_lines(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Fou
             continue
         heads = [t for t in tokens if _nounish(t)] or tokens
         cue = Cue(colon[0], ":", colon[0], heads[-1], (start, end), False)
-        # A quotation mark-delimited line found earlier without a cue gives way to this one.
-        found[:] = [f for f in found if not (f.cue is None and lo <= f.start <= hi)]
+        out = [f for f in out if not (f.cue is None and lo <= f.start <= hi)]
         out.append(Found(start, end, "indirect", cue, []))
     return out
 
@@ -1063,12 +1071,9 @@ def _cue_before_colon(doc: Doc, m: Marked, cues: list[Cue]) -> Cue | None:
     lemma = cue_lemma(word.text) if word is not None else None
     if word is not None and lemma is not None and word.i > 0:
         name = doc[word.i - 1]
-        if name.tag_ in ("NNP", "NNPS") or name.ent_type_ in _SPEAKER_ENTS or name.is_title:
+        if _looks_like_name(name):
             return Cue(word, lemma, word, name, None, False)
     return _clause_before_colon(doc, colon)
-
-
-_COPULAS = frozenset("is are was were be been am 's 're has have had seems seemed".split())
 
 
 def _clause_before_colon(doc: Doc, colon: int) -> Cue | None:
@@ -1081,9 +1086,7 @@ def _clause_before_colon(doc: Doc, colon: int) -> Cue | None:
     verb = marks[0].head
     while verb.i > marks[0].i and verb.head.i != verb.i:
         verb = verb.head  # the parse may hang the colon on the quotation's own verb
-    if verb.i > marks[0].i or not _is_verb(verb) or verb.lower_ in _COPULAS or verb.lemma_ in (
-        "be", "have"
-    ):
+    if verb.i > marks[0].i or not _is_verb(verb) or verb.lower_ in AUXILIARY_FORMS:
         return None  # "The rules are simple:" introduces no one's words
     if "\n" in doc.text[verb.idx : colon]:
         return None

@@ -45,7 +45,7 @@ from thinc.api import (
 )
 from thinc.types import Floats2d
 
-from .cues import cue_lemma
+from .cues import AUXILIARY_FORMS, cue_lemma
 
 ROLES = ("CUE", "SOURCE", "CONTENT")
 # A token in two annotated roles (an attribution nested in another's content) takes the most
@@ -398,10 +398,6 @@ def has_predictions(doc: Doc) -> bool:
 
 def predicted_spans(doc: Doc, role: str) -> Iterator[SpacySpan]:
     return (span for span in doc._.attribution_spans if span.label_ == role)
-
-
-# Forms of "be" and "have", matched as words: a lemmatizer may leave them as they are.
-AUXILIARY_FORMS = frozenset("is are was were be been being am 's 're has have had having".split())
 
 
 def cue_heads(doc: Doc) -> dict[int, str]:
