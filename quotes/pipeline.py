@@ -60,21 +60,28 @@ def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
 
 # How many sentences back coreferee looks for a pronoun's antecedent, and for a noun's
 # (coreferee's own defaults: 5 and 2). Its cost grows with both and it is most of the
-# pipeline's time; a quote's "he said" points at someone in the last sentence or two. Measured
-# on held-out GUM and LitBank (models/scripts/train_coref.py --evaluate-only) the anaphor
-# accuracy stays as high (0.79 / 0.86) while the pipeline runs ~20% faster
-# (models/scripts/benchmark.py).
-COREF_ANAPHORA_SENTENCES = 2
+# pipeline's time; a quote's "he said" points at someone in this sentence or the last one.
+# Measured on held-out GUM and LitBank (models/scripts/train_coref.py --evaluate-only) and on
+# PolNeAR dev (`quotes eval`), the narrower reach loses no attribution and makes the pipeline
+# about a third faster (models/scripts/benchmark.py). en_quotes_sm 0.3.0 sets the same in its
+# component's config; this brings coreferee's own component and older models down to it.
+COREF_ANAPHORA_SENTENCES = 1
 COREF_NOUN_SENTENCES = 0
 
 
 def _narrow_coreference(nlp: Language) -> None:
     for name in COREF_COMPONENTS:
-        annotator = getattr(nlp.get_pipe(name), "annotator", None) if name in nlp.pipe_names else None
-        rules = getattr(annotator, "rules_analyzer", None)
-        if rules is not None:
-            rules.maximum_anaphora_sentence_referential_distance = COREF_ANAPHORA_SENTENCES
-            rules.maximum_coreferring_nouns_sentence_referential_distance = COREF_NOUN_SENTENCES
+        component = nlp.get_pipe(name) if name in nlp.pipe_names else None
+        rules = getattr(getattr(component, "annotator", None), "rules_analyzer", None)
+        if rules is None:
+            continue
+        # Never wider than the model's own setting.
+        rules.maximum_anaphora_sentence_referential_distance = min(
+            rules.maximum_anaphora_sentence_referential_distance, COREF_ANAPHORA_SENTENCES
+        )
+        rules.maximum_coreferring_nouns_sentence_referential_distance = min(
+            rules.maximum_coreferring_nouns_sentence_referential_distance, COREF_NOUN_SENTENCES
+        )
 
 
 @lru_cache(maxsize=None)

@@ -215,3 +215,21 @@ def test_packaged_model_resolves_news_pronouns(packaged, text, pronoun, expected
     resolved = doc._.coref_chains.resolve(token)
     assert resolved is not None
     assert expected in [t.text for t in resolved]
+
+
+def test_reach_is_part_of_the_components_config(tiny_model, tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe(
+        coref_component.FACTORY_NAME, config={"anaphora_sentences": 1, "noun_sentences": 0}
+    )
+    component.set_model(*tiny_model)
+    rules = component.annotator.rules_analyzer
+    assert rules.maximum_anaphora_sentence_referential_distance == 1
+    assert rules.maximum_coreferring_nouns_sentence_referential_distance == 0
+    nlp.to_disk(tmp_path / "p")
+    again = spacy.load(tmp_path / "p").get_pipe(coref_component.FACTORY_NAME)
+    assert again.annotator.rules_analyzer.maximum_anaphora_sentence_referential_distance == 1
+    # Unset, it is coreferee's own.
+    default = spacy.blank("en").add_pipe(coref_component.FACTORY_NAME)
+    default.set_model(*tiny_model)
+    assert default.annotator.rules_analyzer.maximum_anaphora_sentence_referential_distance == 5

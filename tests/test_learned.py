@@ -322,5 +322,5 @@ def test_project_pipeline_narrows_coreferees_reach():
     from quotes import pipeline
 
     rules = pipeline.load("en_quotes_sm").get_pipe("quotes_coreferee").annotator.rules_analyzer
-    assert rules.maximum_anaphora_sentence_referential_distance == 2
+    assert rules.maximum_anaphora_sentence_referential_distance == 1
     assert rules.maximum_coreferring_nouns_sentence_referential_distance == 0

@@ -266,8 +266,25 @@ def test_uner_tags_map_to_ontonotes():
         "6\tOslo\tB-LOC\t-\t-",
         "",
     ]
-    words, tags = next(read_iob2(lines))
+    words, tags, spaces = next(read_iob2(lines))
     assert tags == ["B-PERSON", "I-PERSON", "O", "B-LOC", "I-LOC", "B-GPE"]
+    assert all(spaces)
+
+
+def test_uner_spacing_follows_the_sentence_text():
+    lines = [
+        "# text = Hackney's burgers, really.",
+        "1\tHackney\tB-ORG\t-\t-",
+        "2\t's\tO\t-\t-",
+        "3\tburgers\tO\t-\t-",
+        "4\t,\tO\t-\t-",
+        "5\treally\tO\t-\t-",
+        "6\t.\tO\t-\t-",
+        "",
+    ]
+    words, tags, spaces = next(read_iob2(lines))
+    assert spaces == [False, True, False, True, False, False]
+    assert tags[0] == "B-ORG"
 
 
 def test_multiword_token_space_after_moves_to_last_word():
@@ -304,3 +321,70 @@ def test_gum_mentions_are_trimmed_to_the_name():
     assert (2, 2, "PERSON") in ents  # "Mr." is a title, not part of the name
     assert (4, 4, "PERSON") in ents  # the relative clause is not part of the name
     assert (10, 12, "ORG") in ents  # "University of Copenhagen", not "... in Paris"
+
+
+def test_gum_places_split_into_gpe_loc_and_fac():
+    s = tree("""
+        Europe PROPN NNP 3 nsubj Entity=(1-place-new-x-cf1-1-coref)
+        and CCONJ CC 3 cc _
+        Oakland PROPN NNP 0 root Entity=(2-place-new-x-cf1-1-coref)
+        on ADP IN 6 case _
+        10th ADJ JJ 6 amod Entity=(3-place-new-x-cf1-1-coref
+        Street PROPN NNP 3 obl Entity=3)
+        Khartoum PROPN NNP 3 obl Entity=(4-place-new-x-cf1-1-coref
+        and CCONJ CC 9 cc _
+        Juba PROPN NNP 7 conj Entity=4)
+    """)
+    ents = gum_entities(s)
+    assert (1, 1, "LOC") in ents  # a continent is no polity
+    assert (3, 3, "GPE") in ents
+    assert (5, 6, "FAC") in ents  # the ordinal belongs to the street's name
+    assert (7, 7, "GPE") in ents  # two places joined by "and" are two names
+    assert not any(e[1] == 9 and e[0] == 7 for e in ents)
+
+
+def test_gum_people_groups_and_titles():
+    s = tree("""
+        the DET DT 2 det Entity=(1-person-new-x-cf1-1-coref
+        French PROPN NNPS 5 nsubj Entity=1)
+        and CCONJ CC 4 cc _
+        Governor PROPN NNP 8 compound Entity=(2-person-new-x-cf1-1-coref
+        of ADP IN 6 case _
+        Washington PROPN NNP 4 nmod Entity=(3-place-new-x-cf1-1-coref)
+        Chris PROPN NNP 8 compound _
+        Gregoire PROPN NNP 2 conj Entity=2)
+        met VERB VBD 0 root _
+        the DET DT 13 det Entity=(4-person-new-x-cf1-1-coref
+        Secretary PROPN NNP 13 compound _
+        - PUNCT HYPH 13 punct _
+        General PROPN NNP 9 obj Entity=4)
+        and CCONJ CC 16 cc _
+        a DET DT 16 det Entity=(5-person-new-x-cf1-1-coref
+        Libertarian PROPN NNP 13 conj Entity=5)
+    """)
+    ents = gum_entities(s)
+    assert (2, 2, "NORP") in ents  # a people, not a person
+    assert (7, 8, "PERSON") in ents  # the place in the title stays out of the name
+    assert (6, 6, "GPE") in ents
+    assert not any(e[1] == 13 for e in ents)  # "Secretary-General" names nobody
+    assert not any(e[1] == 16 for e in ents)  # "a Libertarian" is one of many
+
+
+def test_gum_names_hung_on_a_role_noun_and_odd_mentions():
+    s = tree("""
+        governor NOUN NN 4 nsubj Entity=(1-person-new-x-cf1-1-coref
+        Bob PROPN NNP 1 flat _
+        McDonnell PROPN NNP 1 flat Entity=1)
+        thanked VERB VBD 0 root _
+        the DET DT 6 det Entity=(2-person-new-x-cf1-1-coref
+        Petitioner PROPN NNP 4 obj Entity=2)
+        and CCONJ CC 8 cc _
+        Hispanic PROPN NNP 6 conj Entity=(3-person-new-x-cf1-1-coref)
+        ( PUNCT -LRB- 10 punct _
+        d(ə)ˈvɔːk PROPN NNP 4 dep Entity=(4-person-new-x-cf1-1-coref)
+    """)
+    ents = gum_entities(s)
+    assert (2, 3, "PERSON") in ents  # the role noun stays out
+    assert not any(e[0] == 6 for e in ents)  # a party to a case, not a name
+    assert (8, 8, "NORP") in ents
+    assert not any(e[0] == 10 for e in ents)  # a pronunciation

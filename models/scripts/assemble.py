@@ -65,9 +65,19 @@ AUXILIARIES = {
     "done",
 }
 
+ANAPHORA_SENTENCES = 1
+NOUN_SENTENCES = 0
+
+AUXILIARY_LEMMAS = {
+    "be": ["am", "is", "are", "was", "were", "been", "being", "be", "'s", "'re", "'m"],
+    "have": ["have", "has", "had", "having", "'ve"],
+    "do": ["do", "does", "did", "done", "doing"],
+}
+VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
+
 META = {
     "name": "quotes_sm",
-    "version": "0.2.0",
+    "version": "0.3.0",
     "description": (
         "English pipeline for news quote attribution, trained offline on UD English-EWT and GUM "
         "in the en_core_web_sm annotation scheme (PTB tags, ClearNLP dependencies, OntoNotes "
@@ -111,6 +121,20 @@ def add_title_abbreviations(nlp: Language) -> None:
         nlp.tokenizer.add_special_case(text, [{ORTH: text}])
 
 
+def use_own_ner(nlp: Language, ner_nlp: Language) -> None:
+    """Swap in an entity recognizer trained apart, on the documents that have entities.
+
+    It trains listening to a tok2vec of its own (configs/ner.cfg); folding that tok2vec into it
+    lets it join this pipeline alone, so the shared tok2vec, and the tagger, the parser and
+    everything trained on their output, stays as it is.
+    """
+    if "tok2vec" in ner_nlp.pipe_names:
+        ner_nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
+    if "ner" in nlp.pipe_names:
+        nlp.remove_pipe("ner")
+    nlp.add_pipe("ner", source=ner_nlp)
+
+
 def add_attribute_ruler(nlp: Language, tag_map: dict) -> None:
     ruler = nlp.add_pipe("attribute_ruler", after="parser")
     for tag, attrs in sorted(tag_map["tags"].items()):
@@ -128,6 +152,10 @@ def add_attribute_ruler(nlp: Language, tag_map: dict) -> None:
         groups.setdefault((row["tag"], row["pos"], row["morph"]), []).append(row["word"])
     for (tag, pos, morph), words in sorted(groups.items()):
         ruler.add([[{"LOWER": {"IN": sorted(words)}, "TAG": tag}]], {"POS": pos, "MORPH": morph})
+    # The rule lemmatizer leaves auxiliaries as they are ("is", "has"); en_core_web_sm's
+    # attribute_ruler gives them their lemma, and so does this one.
+    for lemma, forms in AUXILIARY_LEMMAS.items():
+        ruler.add([[{"LOWER": {"IN": forms}, "TAG": {"IN": VERB_TAGS}}]], {"LEMMA": lemma})
 
 
 def add_lemmatizer(nlp: Language) -> None:
@@ -151,10 +179,12 @@ def add_norp_ruler(nlp: Language) -> None:
     ruler.add_patterns([{"label": "NORP", "pattern": name} for name in names])
 
 
-def add_coref(nlp: Language, coref_dir: Path) -> None:
+def add_coref(nlp: Language, coref_dir: Path, anaphora_sentences: int, noun_sentences: int) -> None:
     import coref_component  # noqa: F401  (registers the factory)
 
-    coref_component.add_to_pipeline(nlp, coref_dir)
+    coref_component.add_to_pipeline(
+        nlp, coref_dir, anaphora_sentences=anaphora_sentences, noun_sentences=noun_sentences
+    )
 
 
 def main() -> None:
@@ -163,18 +193,30 @@ def main() -> None:
     )
     ap.add_argument("--trained", type=Path, required=True)
     ap.add_argument("--corpus", type=Path, required=True, help="folder with tag_map.json")
+    ap.add_argument(
+        "--ner",
+        type=Path,
+        help="a pipeline whose ner (with its own tok2vec) replaces the trained one (optional)",
+    )
     ap.add_argument("--coref", type=Path, help="trained coreferee model folder (optional)")
+    # A quote's "he said" points at someone in the sentence or the one before; looking further
+    # costs more than anything else in the pipeline (models/scripts/benchmark.py) and gains
+    # nothing on held-out documents (train_coref.py --evaluate-only). coreferee's own: 5 and 2.
+    ap.add_argument("--anaphora-sentences", type=int, default=ANAPHORA_SENTENCES)
+    ap.add_argument("--noun-sentences", type=int, default=NOUN_SENTENCES)
     ap.add_argument("--metrics", type=Path, help="metrics JSON to record in meta.json")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
 
     nlp = spacy.load(args.trained)
+    if args.ner:
+        use_own_ner(nlp, spacy.load(args.ner))
     add_title_abbreviations(nlp)
     add_attribute_ruler(nlp, json.loads((args.corpus / "tag_map.json").read_text()))
     add_lemmatizer(nlp)
     add_norp_ruler(nlp)
     if args.coref:
-        add_coref(nlp, args.coref)
+        add_coref(nlp, args.coref, args.anaphora_sentences, args.noun_sentences)
     nlp.meta.update(META)
     if args.metrics and args.metrics.exists():
         nlp.meta["performance"] = json.loads(args.metrics.read_text())

@@ -2,7 +2,8 @@
 
     python models/scripts/convert_corpora.py --corpora ../shared/corpora --out models/corpus
 
-Writes train.spacy / dev.spacy (EWT + GUM trees, GUM entities, UNER-EWT dev entities) and the
+Writes train.spacy / dev.spacy (EWT + GUM trees, GUM entities, UNER-EWT dev entities),
+ner-train.spacy / ner-dev.spacy (the documents with entities, for configs/ner.cfg) and the
 test sets the model card reports on: gum-test.spacy, ewt-test.spacy (trees, tags) and
 uner-test.spacy (EWT test sentences with UNER entities). Also writes tag_map.json, the
 tag -> (POS, morphology) table the attribute_ruler uses, learnt from the training trees.
@@ -104,8 +105,8 @@ def _doc(vocab, sents: list[Sentence], with_ents: bool) -> Doc:
 def ner_docs(vocab, path: Path) -> list[Doc]:
     docs = []
     with path.open(encoding="utf-8") as f:
-        for words, tags in read_iob2(f):
-            docs.append(Doc(vocab, words=words, ents=tags))
+        for words, tags, spaces in read_iob2(f):
+            docs.append(Doc(vocab, words=words, spaces=spaces, ents=tags))
     return docs
 
 
@@ -136,7 +137,12 @@ def tag_map(sents: list[Sentence], min_share: float = 0.9) -> dict:
         for t in s.tokens:
             xpos = TAG_MAP.get(t.xpos, t.xpos)
             feats = t.feats.split("|") if t.feats != "_" else []
-            for key in (xpos, (t.form.lower(), xpos)):
+            keys: tuple = (xpos, (t.form.lower(), xpos))
+            if t.upos == "AUX" and xpos.startswith("VB"):
+                # "is", "has", "does" get rows of their own; a verb tag's default is the
+                # verbs' (en_core_web_sm: VBZ is VERB, "says" is VERB, "is" AUX).
+                keys = keys[1:]
+            for key in keys:
                 upos_of[key][t.upos] += 1
                 feats_of[key].update(feats)
 
@@ -146,6 +152,9 @@ def tag_map(sents: list[Sentence], min_share: float = 0.9) -> dict:
         return {"pos": upos_of[key].most_common(1)[0][0], "morph": "|".join(shared)}
 
     tags = {k: row(k) for k in upos_of if isinstance(k, str)}
+    for key in upos_of:  # a tag only auxiliaries ever had keeps their row
+        if isinstance(key, tuple) and key[1] not in tags:
+            tags[key[1]] = row(key)
     words = []
     for key in sorted(k for k in upos_of if isinstance(k, tuple)):
         if sum(upos_of[key].values()) < 5:
@@ -184,17 +193,19 @@ def main() -> None:
     if args.only_tag_map:
         return
 
-    train = to_docs(nlp.vocab, ewt["train"], False, stats) + to_docs(
-        nlp.vocab, gum["train"], True, stats
-    )
+    gum_train = to_docs(nlp.vocab, gum["train"], True, stats)
+    gum_dev = to_docs(nlp.vocab, gum["dev"], True, stats)
     # UNER covers EWT's dev sentences with entities only; EWT dev trees stay for evaluation.
-    train += ner_docs(nlp.vocab, c / "uner-english-ewt" / "en_ewt-ud-dev.iob2")
     # LitBank's novels add proper names (mostly people) that the treebanks are short of.
-    train += litbank_docs(nlp.vocab, c / "litbank" / "entities" / "tsv")
-    dev = to_docs(nlp.vocab, ewt["dev"], False, stats) + to_docs(nlp.vocab, gum["dev"], True, stats)
+    names = ner_docs(nlp.vocab, c / "uner-english-ewt" / "en_ewt-ud-dev.iob2") + litbank_docs(
+        nlp.vocab, c / "litbank" / "entities" / "tsv"
+    )
     sets = {
-        "train": train,
-        "dev": dev,
+        "train": to_docs(nlp.vocab, ewt["train"], False, stats) + gum_train + names,
+        "dev": to_docs(nlp.vocab, ewt["dev"], False, stats) + gum_dev,
+        # The entity recognizer trains on its own (configs/ner.cfg): only what has entities.
+        "ner-train": gum_train + names,
+        "ner-dev": gum_dev,
         "gum-test": to_docs(nlp.vocab, gum["test"], True, stats),
         "ewt-test": to_docs(nlp.vocab, ewt["test"], False, stats),
         "uner-test": ner_docs(nlp.vocab, c / "uner-english-ewt" / "en_ewt-ud-test.iob2"),

@@ -76,9 +76,17 @@ def save_coreferee_files(
 class QuotesCoreferee:
     """Runs coreferee's annotator with a model stored in the pipeline."""
 
-    def __init__(self, nlp: Language, name: str = FACTORY_NAME) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = FACTORY_NAME,
+        anaphora_sentences: int = 5,
+        noun_sentences: int = 2,
+    ) -> None:
         self.nlp = nlp
         self.name = name
+        self.anaphora_sentences = anaphora_sentences
+        self.noun_sentences = noun_sentences
         self.feature_table: FeatureTable | None = None
         self.thinc_model: Model | None = None
         self.annotator: Annotator | None = None
@@ -90,6 +98,11 @@ class QuotesCoreferee:
         # The rules are chosen by nlp.meta["lang"] only; the pipeline's own
         # vocab stands in for the vectors model, as for coreferee's _sm models.
         self.annotator = Annotator(self.nlp, self.nlp, feature_table, thinc_model)
+        # How far back coreferee looks for a pronoun's antecedent and for a noun's, in
+        # sentences. Its cost grows with both; its own defaults are 5 and 2.
+        rules = self.annotator.rules_analyzer
+        rules.maximum_anaphora_sentence_referential_distance = self.anaphora_sentences
+        rules.maximum_coreferring_nouns_sentence_referential_distance = self.noun_sentences
 
     def __call__(self, doc: Doc) -> Doc:
         if self.annotator is None:
@@ -161,24 +174,31 @@ class QuotesCoreferee:
         return self
 
 
-def make_quotes_coreferee(nlp: Language, name: str) -> QuotesCoreferee:
-    return QuotesCoreferee(nlp, name)
+def make_quotes_coreferee(
+    nlp: Language, name: str, anaphora_sentences: int, noun_sentences: int
+) -> QuotesCoreferee:
+    return QuotesCoreferee(nlp, name, anaphora_sentences, noun_sentences)
 
 
 # This file ships inside en_quotes_sm and also lives in the training scripts; when both are
 # imported in one process (tests, training next to an installed model) register it once.
 if not Language.has_factory(FACTORY_NAME):
-    Language.factory(FACTORY_NAME, func=make_quotes_coreferee)
+    Language.factory(
+        FACTORY_NAME,
+        func=make_quotes_coreferee,
+        default_config={"anaphora_sentences": 5, "noun_sentences": 2},
+    )
 
 
 def add_to_pipeline(
-    nlp: Language, model_dir: str | Path, name: str = FACTORY_NAME
+    nlp: Language, model_dir: str | Path, name: str = FACTORY_NAME, **config: int
 ) -> QuotesCoreferee:
     """Add (or replace) the coreference component, loading a model saved in
-    coreferee's layout (`feature_table.bin` and `model` in *model_dir*)."""
+    coreferee's layout (`feature_table.bin` and `model` in *model_dir*); *config* sets
+    its reach (`anaphora_sentences`, `noun_sentences`)."""
     feature_table, thinc_model = load_coreferee_files(model_dir)
     if name in nlp.pipe_names:
         nlp.remove_pipe(name)
-    component = nlp.add_pipe(FACTORY_NAME, name=name, last=True)
+    component = nlp.add_pipe(FACTORY_NAME, name=name, last=True, config=config)
     component.set_model(feature_table, thinc_model)
     return component

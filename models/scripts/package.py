@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from spacy.util import load_config
+
 HERE = Path(__file__).parent
 
 CARD = """# en_quotes_sm {version}
@@ -31,7 +33,7 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
 | Pipeline | {pipes} |
 | spaCy | {spacy_version} |
 | Licence | CC BY-SA 4.0 (inherited from UD English-EWT); code Apache-2.0 |
-| Size | tok2vec width 128, no static vectors |
+| Size | shared tok2vec width 128 (tagger, parser); ner with its own tok2vec, width 96; no static vectors |
 
 ## Annotation scheme
 - `tag_`: Penn Treebank tags as in en_core_web_sm (`GW` mapped to `XX`).
@@ -41,9 +43,16 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
 - `dep_`: ClearNLP labels as in en_core_web_sm (`nsubj`, `nsubjpass`, `dobj`, `dative`,
   `prep`/`pobj`/`pcomp`, `attr`/`acomp` under the copula, `compound` names, chained `conj` with `cc`
   on the first conjunct, ...). The UD treebanks are converted by `models/scripts/ud2clearnlp.py`.
-- `ents`: OntoNotes labels PERSON, ORG, GPE, LOC, EVENT from the statistical NER; NORP from an
-  entity_ruler with a list of nationalities, religions and political groups.
-- `doc._.coref_chains`: coreferee 1.5 with a model trained for this pipeline.
+- `ents`: OntoNotes labels PERSON, ORG, GPE, LOC, FAC, EVENT, NORP from the statistical NER;
+  NORP also from an entity_ruler with a list of nationalities, religions and political groups.
+  GUM's mentions become OntoNotes names by `gum_entities` in `models/scripts/ud2clearnlp.py`:
+  proper-noun heads (or a name hung on a role noun, "nominee Ken Cuccinelli"), trimmed to the
+  name without titles or determiners; GUM places split into GPE, LOC (natural features,
+  continents) and FAC (streets, buildings); peoples are NORP.
+- `doc._.coref_chains`: coreferee 1.5 with a model trained for this pipeline. The component
+  looks {anaphora} sentence(s) back for a pronoun's antecedent and links nouns only within a
+  sentence (coreferee's defaults: 5 and 2); set `anaphora_sentences` / `noun_sentences` in its
+  config to change that.
 
 ## Training data
 | data | used for | licence |
@@ -52,9 +61,11 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
 | UD English-GUM train (Entity= annotations with a proper-noun head) | tagger, parser, NER | CC BY 4.0 |
 | Universal NER English-EWT dev | NER | CC BY-SA 4.0 |
 | LitBank entities (proper names only, titles dropped) | NER | CC BY 4.0 |
+| Text of EWT train, GUM train, LitBank and PolNeAR train, unlabelled (about 1.2M words) | `spacy pretrain` of the NER's tok2vec (weights only; no text is redistributed) | as above; PolNeAR: research use |
 | LitBank + GUM coreference (OntoGUM), GUM test documents held out | coreferee | CC BY 4.0 |
 
-Model selection used EWT dev + GUM dev. No test data was used for training or choosing.
+Model selection used EWT dev + GUM dev (the NER: GUM dev). No test data, and no text of a
+test split, was used for training, pretraining or choosing.
 Training inserts whitespace tokens (`_SP`, attached as `dep`) and lowercases a few documents, so
 paragraph breaks in running text do not derail the parser.
 
@@ -79,7 +90,7 @@ OntoNotes (a different test set).
 """
 
 
-def card(meta: dict, metrics: dict, coref: dict | None) -> str:
+def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int) -> str:
     rows = []
     for split, r in metrics.items():
         per = " / ".join(f"{r['ner']['per_type'][k]['f']:.3f}" for k in ("PERSON", "ORG", "GPE"))
@@ -89,11 +100,16 @@ def card(meta: dict, metrics: dict, coref: dict | None) -> str:
         )
     if coref:
         parts = []
-        for key, label in (("gum_test", "GUM test documents"), ("litbank_test", "held-out LitBank")):
+        for key, label in (
+            ("gum_test", "GUM test documents"),
+            ("litbank_test", "held-out LitBank"),
+        ):
             if key in coref:
                 r = coref[key]
                 total = r["correct"] + r["incorrect"]
-                parts.append(f"{label} ({r['docs']} docs): {r['accuracy']:.3f} ({r['correct']}/{total})")
+                parts.append(
+                    f"{label} ({r['docs']} docs): {r['accuracy']:.3f} ({r['correct']}/{total})"
+                )
         coref_text = "; ".join(parts)
     else:
         coref_text = "not measured"
@@ -104,6 +120,7 @@ def card(meta: dict, metrics: dict, coref: dict | None) -> str:
         spacy_version=meta.get("spacy_version", ""),
         rows="\n".join(rows),
         coref=coref_text,
+        anaphora=anaphora,
     )
 
 
@@ -126,7 +143,9 @@ def main() -> None:
     )
     meta["performance"] = {"test": metrics, "coref": coref}
     (args.pipeline / "meta.json").write_text(json.dumps(meta, indent=2))
-    (args.pipeline / "README.md").write_text(card(meta, metrics, coref))
+    config = load_config(args.pipeline / "config.cfg")
+    anaphora = config["components"].get("quotes_coreferee", {}).get("anaphora_sentences", 5)
+    (args.pipeline / "README.md").write_text(card(meta, metrics, coref, anaphora))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Labels that change name only. Subtypes not listed fall back to their base label.
 RELABEL = {
@@ -511,6 +512,84 @@ NATURAL_FEATURES = {
     "falls",
     "glacier",
     "park",
+    "harbour",
+    "harbor",
+    "swamp",
+    "reef",
+    "cape",
+}
+# OntoNotes FAC: what people built, named by its last word ("Piedmont Avenue", "Kaiser Building").
+FACILITIES = {
+    "street",
+    "avenue",
+    "road",
+    "boulevard",
+    "lane",
+    "highway",
+    "freeway",
+    "square",
+    "bridge",
+    "airport",
+    "station",
+    "building",
+    "tower",
+    "towers",
+    "hall",
+    "center",
+    "centre",
+    "museum",
+    "planetarium",
+    "theater",
+    "theatre",
+    "stadium",
+    "arena",
+    "church",
+    "cathedral",
+    "mosque",
+    "temple",
+    "palace",
+    "castle",
+    "prison",
+    "dam",
+    "canal",
+}
+# OntoNotes LOC beyond natural features: continents and regions that are no polity.
+REGIONS = {
+    "africa",
+    "europe",
+    "asia",
+    "antarctica",
+    "oceania",
+    "eurasia",
+    "north america",
+    "south america",
+    "latin america",
+    "central america",
+    "middle east",
+    "near east",
+    "far east",
+    "horn of africa",
+    "sub-saharan africa",
+    "scandinavia",
+    "balkans",
+    "caribbean",
+    "siberia",
+    "sahara",
+    "pacific northwest",
+    "midwest",
+    "new england",
+    "arctic",
+    "antarctic",
+}
+# Census categories GUM files as person mentions; OntoNotes as NORP. Not in demonyms.txt,
+# whose entity_ruler would tag every "white" and "black".
+RACES = {"white", "black", "hispanic", "latino", "latina", "caucasian", "pacific islander"}
+DEMONYMS = {
+    line.strip().lower()
+    for line in (Path(__file__).parents[1] / "assets" / "demonyms.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip() and not line.startswith("#")
 }
 GUM_TO_ONTONOTES = {"person": "PERSON", "organization": "ORG", "place": "GPE", "event": "EVENT"}
 
@@ -564,6 +643,43 @@ TITLES = {
     "judge",
     "president",
     "senator",
+    "secretary",
+    "director",
+    "governor",
+    "minister",
+    "chairman",
+    "chairwoman",
+    "chief",
+    "mayor",
+    "ambassador",
+    "commissioner",
+    "chancellor",
+    "premier",
+    "administrator",
+    "deputy",
+    "vice",
+    "pope",
+    "bishop",
+    "archbishop",
+    "rabbi",
+    "sheikh",
+    "spokesman",
+    "spokeswoman",
+    "gen.",
+    "gov.",
+    "sen.",
+    "rep.",
+    "lt.",
+    "col.",
+    "maj.",
+    "capt.",
+    "sgt.",
+    "doctor",
+    "petitioner",
+    "respondent",
+    "appellant",
+    "plaintiff",
+    "defendant",
 }
 LITBANK_LABELS = {"PER": "PERSON", "GPE": "GPE", "LOC": "LOC", "ORG": "ORG", "FAC": "FAC"}
 _NAME_GLUE = {"of", "'s", "de", "la", "le", "van", "von", "du", "-", "the", "and", "&"}
@@ -573,8 +689,10 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
     """Named entities from GUM's ``Entity=`` brackets: (first id, last id, label), 1-based.
 
     GUM marks every mention ("the ministry" included); OntoNotes names only proper names, so
-    keep spans whose syntactic head is a proper noun, and turn places with a natural-feature
-    head word into LOC.
+    keep spans whose syntactic head is a proper noun, trimmed to the name (``_name_part``).
+    GUM's one ``place`` type splits as OntoNotes splits it: natural features and continents are
+    LOC, streets and buildings FAC, the rest GPE; a ``person`` mention that names a people
+    ("the French", "African Americans") is NORP.
     """
     stack: list[tuple[str, str, int]] = []
     spans: list[tuple[int, int, str]] = []
@@ -608,11 +726,44 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
             continue
         inside = range(start, end + 1)
         heads = [sent.tok(i) for i in inside if sent.tok(i).head not in inside]
-        if len(heads) != 1 or heads[0].upos != "PROPN":
+        if len(heads) != 1:
             continue
-        start, end = _name_part(sent, start, end, heads[0].id)
-        if label == "GPE" and any(sent.tok(i).lemma.lower() in NATURAL_FEATURES for i in inside):
-            label = "LOC"
+        head = heads[0].id
+        if heads[0].upos != "PROPN":
+            # "nominee Ken Cuccinelli", "the music critic Louis Ehlert": UD hangs the name on
+            # the role noun as `flat`; OntoNotes names the person all the same.
+            flat = [
+                c.id
+                for c in sent.children(heads[0])
+                if c.deprel.startswith("flat") and c.upos == "PROPN" and c.id in inside
+            ]
+            if not flat or flat != list(range(flat[0], flat[-1] + 1)) or flat[0] != head + 1:
+                continue
+            start, end, head = flat[0], flat[-1], flat[-1]
+            inside = range(start, end + 1)
+        # A person's name never takes in a place or body named before it ("Governor of
+        # Washington Chris Gregoire").
+        foreign = {
+            i
+            for s, e, kind in spans
+            if label == "PERSON"
+            and kind != "person"
+            and start <= s
+            and e <= end
+            and not s <= head <= e
+            for i in range(s, e + 1)
+        }
+        name = _name_part(sent, start, end, head, label, foreign)
+        if name is None:
+            continue
+        start, end = name
+        if not (sent.tok(start).form[:1].isupper() or sent.tok(start).form[:1].isdigit()):
+            continue  # a pronunciation ("d(ə)ˈvɔːrʒɑːk") or a lower-case mention
+        words = [sent.tok(i).form.lower() for i in range(start, end + 1)]
+        if label == "PERSON" and (words[-1] in DEMONYMS or " ".join(words) in RACES):
+            label = "NORP"
+        elif label == "GPE":
+            label = _place_label(words, [sent.tok(i).lemma.lower() for i in inside])
         out.append((start, end, label))
     # spaCy entities cannot overlap: keep the longest, then the earliest.
     out.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
@@ -623,21 +774,45 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
     return sorted(chosen)
 
 
+def _place_label(name: list[str], lemmas: list[str]) -> str:
+    if " ".join(name) in REGIONS or name[-1] in REGIONS:
+        return "LOC"
+    if any(lemma in NATURAL_FEATURES for lemma in lemmas):
+        return "LOC"
+    if name[-1] in FACILITIES:
+        return "FAC"
+    return "GPE"
+
+
 def _capitalised(tok: Token) -> bool:
-    return tok.form[:1].isupper() or (tok.upos in ("PROPN", "NUM") and not tok.form[:1].isalpha())
+    return (
+        tok.form[:1].isupper()
+        or tok.form[:1].isdigit()  # "10th Street", "7 World Trade Center"
+        or (tok.upos in ("PROPN", "NUM") and not tok.form[:1].isalpha())
+    )
 
 
-def _name_part(sent: Sentence, start: int, end: int, head: int) -> tuple[int, int]:
-    """Trim a GUM mention to the OntoNotes name inside it.
+def _name_part(
+    sent: Sentence,
+    start: int,
+    end: int,
+    head: int,
+    label: str = "",
+    foreign: set[int] | frozenset[int] = frozenset(),
+) -> tuple[int, int] | None:
+    """Trim a GUM mention to the OntoNotes name inside it, or None if no name is left.
 
     GUM mentions are whole noun phrases ("Mr. Jones", "Dvořák's", "Randers in Jutland",
     "Rotus, who's a seasoned politician"); OntoNotes names are the capitalised run around the
     head, with glue words only between capitalised words ("University of Copenhagen"), and
-    without titles, determiners or the possessive 's.
+    without titles ("the Secretary-General" names nobody), determiners or the possessive 's.
+    A person or a place is never two joined by "and" ("Khartoum and Juba").
     """
+    glue = _NAME_GLUE if label == "ORG" else _NAME_GLUE - {"and", "&"}
     first = head
     while (
         first - 1 >= start
+        and first - 1 not in foreign
         and _capitalised(sent.tok(first - 1))
         and sent.tok(first - 1).upos != "DET"
     ):
@@ -648,7 +823,7 @@ def _name_part(sent: Sentence, start: int, end: int, head: int) -> tuple[int, in
         if _capitalised(nxt) and nxt.upos != "PUNCT":
             last += 1
         elif (
-            nxt.form.lower() in _NAME_GLUE
+            nxt.form.lower() in glue
             and nxt.form != "'s"
             and last + 2 <= end
             and _capitalised(sent.tok(last + 2))
@@ -656,29 +831,54 @@ def _name_part(sent: Sentence, start: int, end: int, head: int) -> tuple[int, in
             last += 2
         else:
             break
-    while first < last and sent.tok(first).form.lower() in TITLES:
+    while first <= last and (
+        sent.tok(first).form.lower() in TITLES | glue or sent.tok(first).upos == "PUNCT"
+    ):
         first += 1
+    if first > last:
+        return None
+    # "a Libertarian", "an Englishman": one of a kind, not a name.
+    if first == last and first - 1 >= start and sent.tok(first - 1).form.lower() in ("a", "an"):
+        return None
     return first, last
 
 
-def read_iob2(lines: Iterable[str]) -> Iterator[tuple[list[str], list[str]]]:
-    """UNER's IOB2 files: (words, tags) per sentence, tags mapped to OntoNotes labels."""
+def read_iob2(lines: Iterable[str]) -> Iterator[tuple[list[str], list[str], list[bool]]]:
+    """UNER's IOB2 files: (words, tags, spaces) per sentence, tags mapped to OntoNotes labels.
+
+    Spaces come from the sentence's ``# text =`` line, so the text a pipeline is scored on reads
+    as written ("Hackney's", not "Hackney 's"); without that line every word is followed by one.
+    """
     words: list[str] = []
     tags: list[str] = []
-    for raw in lines:
+    text = ""
+    for raw in [*lines, ""]:
         line = raw.rstrip("\n")
+        if line.startswith("# text = "):
+            text = line[len("# text = ") :]
+            continue
         if line.startswith("#"):
             continue
         if not line.strip():
             if words:
-                yield words, _ontonotes_tags(words, tags)
-            words, tags = [], []
+                yield words, _ontonotes_tags(words, tags), _spaces(words, text)
+            words, tags, text = [], [], ""
             continue
         cols = line.split("\t")
         words.append(cols[1])
         tags.append(cols[2])
-    if words:
-        yield words, _ontonotes_tags(words, tags)
+
+
+def _spaces(words: list[str], text: str) -> list[bool]:
+    spaces = [True] * len(words)
+    pos = 0
+    for i, word in enumerate(words):
+        found = text.find(word, pos)
+        if found < 0:
+            return [True] * len(words)  # the text disagrees with the words: keep plain spacing
+        pos = found + len(word)
+        spaces[i] = pos < len(text) and text[pos].isspace()
+    return spaces
 
 
 def _ontonotes_tags(words: list[str], tags: list[str]) -> list[str]:
