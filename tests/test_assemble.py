@@ -50,3 +50,27 @@ def test_own_ner_replaces_the_trained_one_and_leaves_the_shared_tok2vec() -> Non
     with main.select_pipes(enable=["ner"]):
         doc = main("Jan Egeland spoke in Geneva.")
     assert all(ent.label_ == "PERSON" for ent in doc.ents)
+
+
+def test_silver_names_label_full_names_then_surnames_and_leave_the_rest_open() -> None:
+    from silver_names import label
+
+    nlp = spacy.blank("en")
+    first = nlp.make_doc("Konashenkov spoke first.")
+    second = nlp.make_doc("Maj Gen Igor Konashenkov said the Russian ministry was right.")
+    surnames: set[str] = set()
+    for doc in (first, second):
+        label(doc, {"Igor"}, surnames)
+    assert surnames == {"Konashenkov"}
+    tags = label(first, {"Igor"}, surnames)
+    assert tags[:2] == ["B-PERSON", "O"]  # the surname alone, before the full name
+    tags = label(second, {"Igor"}, surnames)
+    words = [t.text for t in second]
+    assert tags[words.index("Igor")] == "B-PERSON"
+    assert tags[words.index("Konashenkov")] == "I-PERSON"
+    # Capitalised words that are no known name stay unannotated; lower-case ones are outside.
+    assert tags[words.index("Maj")] == "" and tags[words.index("Russian")] == ""
+    assert tags[words.index("ministry")] == "O"
+    # "the Igor Foundation" is not a person.
+    foundation = nlp.make_doc("He thanked the Igor Foundation today.")
+    assert "B-PERSON" not in label(foundation, {"Igor"}, set())

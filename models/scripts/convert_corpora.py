@@ -3,7 +3,8 @@
     python models/scripts/convert_corpora.py --corpora ../shared/corpora --out models/corpus
 
 Writes train.spacy / dev.spacy (EWT + GUM trees, GUM entities, UNER-EWT dev entities),
-ner-train.spacy / ner-dev.spacy (the documents with entities, for configs/ner.cfg) and the
+ner/gold.spacy / ner-dev.spacy (the documents with entities, for configs/ner.cfg; the silver
+news names of scripts/silver_names.py join them in ner/) and the
 test sets the model card reports on: gum-test.spacy, ewt-test.spacy (trees, tags) and
 uner-test.spacy (EWT test sentences with UNER entities). Also writes tag_map.json, the
 tag -> (POS, morphology) table the attribute_ruler uses, learnt from the training trees.
@@ -204,12 +205,13 @@ def main() -> None:
         "train": to_docs(nlp.vocab, ewt["train"], False, stats) + gum_train + names,
         "dev": to_docs(nlp.vocab, ewt["dev"], False, stats) + gum_dev,
         # The entity recognizer trains on its own (configs/ner.cfg): only what has entities.
-        "ner-train": gum_train + names,
+        "ner/gold": gum_train + names,
         "ner-dev": gum_dev,
         "gum-test": to_docs(nlp.vocab, gum["test"], True, stats),
         "ewt-test": to_docs(nlp.vocab, ewt["test"], False, stats),
         "uner-test": ner_docs(nlp.vocab, c / "uner-english-ewt" / "en_ewt-ud-test.iob2"),
     }
+    (args.out / "ner").mkdir(exist_ok=True)
     for name, docs in sets.items():
         DocBin(docs=docs, store_user_data=False).to_disk(args.out / f"{name}.spacy")
         print(f"{name}: {len(docs)} docs, {sum(len(d) for d in docs)} words")
