@@ -19,9 +19,7 @@ from pathlib import Path
 import spacy
 from spacy.attrs import ORTH
 from spacy.language import Language
-
-HERE = Path(__file__).parent
-ASSETS = HERE.parent / "assets"
+from ud2clearnlp import read_demonyms
 
 # Word-specific morphology matters for function words (pronoun gender and number drive
 # coreference agreement; auxiliaries' POS drives our cue rules); open-class words keep their
@@ -164,11 +162,7 @@ def add_lemmatizer(nlp: Language) -> None:
 
 
 def add_norp_ruler(nlp: Language) -> None:
-    names = [
-        line.strip()
-        for line in (ASSETS / "demonyms.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    names = read_demonyms()
     # After ner and without overwriting: the statistical names win where both fire
     # ("Russian Defence Ministry" stays one ORG).
     ruler = nlp.add_pipe(

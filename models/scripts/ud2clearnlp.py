@@ -12,7 +12,7 @@ Only the standard library is used so that the rules can be unit-tested on hand-m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -584,13 +584,16 @@ REGIONS = {
 # Census categories GUM files as person mentions; OntoNotes as NORP. Not in demonyms.txt,
 # whose entity_ruler would tag every "white" and "black".
 RACES = {"white", "black", "hispanic", "latino", "latina", "caucasian", "pacific islander"}
-DEMONYMS = {
-    line.strip().lower()
-    for line in (Path(__file__).parents[1] / "assets" / "demonyms.txt")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip() and not line.startswith("#")
-}
+
+
+def read_demonyms() -> list[str]:
+    """assets/demonyms.txt: the NORP names both the converter and the entity_ruler use."""
+    path = Path(__file__).parents[1] / "assets" / "demonyms.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+DEMONYMS = {name.lower() for name in read_demonyms()}
 GUM_TO_ONTONOTES = {"person": "PERSON", "organization": "ORG", "place": "GPE", "event": "EVENT"}
 
 
@@ -743,16 +746,11 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
             inside = range(start, end + 1)
         # A person's name never takes in a place or body named before it ("Governor of
         # Washington Chris Gregoire").
-        foreign = {
-            i
-            for s, e, kind in spans
-            if label == "PERSON"
-            and kind != "person"
-            and start <= s
-            and e <= end
-            and not s <= head <= e
-            for i in range(s, e + 1)
-        }
+        foreign = set()
+        if label == "PERSON":
+            for s, e, kind in spans:
+                if kind != "person" and start <= s and e <= end and not s <= head <= e:
+                    foreign.update(range(s, e + 1))
         name = _name_part(sent, start, end, head, label, foreign)
         if name is None:
             continue
@@ -798,7 +796,7 @@ def _name_part(
     end: int,
     head: int,
     label: str = "",
-    foreign: set[int] | frozenset[int] = frozenset(),
+    foreign: Collection[int] = (),
 ) -> tuple[int, int] | None:
     """Trim a GUM mention to the OntoNotes name inside it, or None if no name is left.
 
