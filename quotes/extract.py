@@ -798,11 +798,26 @@ def _with_tagger(
     pipeline this is the parse's reading alone.
     """
     tagged = _without_cue(learned.content_for(doc, word, last), word, last)
+    tagged = _without_final_punct(doc, tagged)
     if content and tagged and _alike(content, tagged) and not _holds(content, word):
         content = tagged
     content = content or tagged
     subject, content = _apart(_subject(word, lemma), content, word)
     return subject or learned.source_for(doc, word), content
+
+
+def _without_final_punct(doc: Doc, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The tagger learnt PolNeAR's spans, which sometimes take the sentence's full stop; a
+    content ends where the rules end it, before closing punctuation other than quote marks."""
+    if span is None:
+        return None
+    start, end = span
+    tokens = _tokens(doc, start, end)
+    while tokens and (
+        tokens[-1].is_space or tokens[-1].is_punct and tokens[-1].text not in "\"”’')"
+    ):
+        end = tokens.pop().idx
+    return _trim(doc.text, start, end) if tokens else None
 
 
 def _looks_like_name(token: Token) -> bool:

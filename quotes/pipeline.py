@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import warnings
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -33,6 +35,8 @@ def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
     ``model`` has the tok2vec it was trained on (en_quotes_sm); other pipelines run the rules
     alone.
     """
+    if Path(model).is_dir():
+        _register_own_code()
     try:
         nlp = spacy.load(model)
     except OSError as error:
@@ -58,6 +62,13 @@ def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
     return nlp
 
 
+def _register_own_code() -> None:
+    """A trained pipeline *directory* built by models/ names our coreference factory and the
+    tok2vec's cluster features; the installed en_quotes_sm package registers both on import."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module(DEFAULT_MODEL)
+
+
 # How many sentences back coreferee looks for a pronoun's antecedent, and for a noun's
 # (coreferee's own defaults: 5 and 2). Its cost grows with both and it is most of the
 # pipeline's time; a quote's "he said" points at someone in this sentence or the last one.
@@ -72,6 +83,13 @@ COREF_NOUN_SENTENCES = 0
 def _narrow_coreference(nlp: Language) -> None:
     for name in COREF_COMPONENTS:
         component = nlp.get_pipe(name) if name in nlp.pipe_names else None
+        if hasattr(component, "anaphora_sentences"):
+            # Ours applies its own reach on every call (coreferee's rules analyzer is one
+            # per language and process): narrow that setting, never widen it.
+            component.anaphora_sentences = min(
+                component.anaphora_sentences, COREF_ANAPHORA_SENTENCES
+            )
+            component.noun_sentences = min(component.noun_sentences, COREF_NOUN_SENTENCES)
         rules = getattr(getattr(component, "annotator", None), "rules_analyzer", None)
         if rules is None:
             continue

@@ -74,3 +74,52 @@ def test_silver_names_label_full_names_then_surnames_and_leave_the_rest_open() -
     # "the Igor Foundation" is not a person.
     foundation = nlp.make_doc("He thanked the Igor Foundation today.")
     assert "B-PERSON" not in label(foundation, {"Igor"}, set())
+
+
+def test_model_card_describes_the_architecture_in_the_config() -> None:
+    from package import card, size_line
+
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": 128}
+    joint = {
+        "components": {
+            "tok2vec": {
+                "model": {
+                    "embed": {"attrs": ["NORM", "SHAPE"], "cluster_bits": [0, 4]},
+                    "encode": {"width": 128, "depth": 4},
+                }
+            },
+            "ner": {"model": {"tok2vec": listener}},
+        }
+    }
+    assert size_line(joint) == (
+        "shared tok2vec width 128, depth 4; features NORM, SHAPE + Brown clusters; "
+        "no static vectors"
+    )
+    apart = {
+        "components": {
+            "tok2vec": {
+                "model": {"embed": {"attrs": ["NORM"]}, "encode": {"width": 128, "depth": 4}}
+            },
+            "ner": {
+                "model": {
+                    "tok2vec": {"@architectures": "spacy.Tok2Vec.v2", "encode": {"width": 96}}
+                }
+            },
+        }
+    }
+    assert "ner with its own tok2vec, width 96" in size_line(apart)
+    assert "Brown clusters" not in size_line(apart)
+
+    meta = {"version": "9.9.9", "description": "d", "pipeline": ["tok2vec", "ner"]}
+    metrics = {
+        "gum-test": {
+            "uas": 0.9,
+            "las": 0.8,
+            "tag_acc": 0.95,
+            "pos_acc": 0.96,
+            "ner": {"f": 0.7, "per_type": {k: {"f": 0.7} for k in ("PERSON", "ORG", "GPE")}},
+        }
+    }
+    # The pretraining row belongs to a recognizer with a tok2vec of its own only.
+    assert "spacy pretrain" not in card(meta, metrics, None, 1, joint)
+    assert "spacy pretrain" in card(meta, metrics, None, 1, apart)

@@ -180,23 +180,18 @@ def packaged():
         pytest.skip("en_quotes_sm is not installed")
 
 
-# en_quotes_sm 0.2.0's recogniser misses these two names (it takes "Dresden" and "August" for
-# the people), so coreferee links the pronouns to them. Strict: the day the model gets them
-# right these cases fail as "unexpectedly passing" and the marks must go (issue: en_quotes_sm).
-NER_MISS = pytest.mark.xfail(strict=True, reason="en_quotes_sm 0.2.0 NER misses the name")
-
+# The issue's news sentences (en_quotes_sm 0.2.0 missed the first two names and linked the
+# pronouns to "Dresden" and "August").
 NEWS = [
-    pytest.param(
+    (
         "Maj Gen Igor Konashenkov said the ruins evoked Dresden. He said the West was hurrying.",
         "He",
         "Konashenkov",
-        marks=NER_MISS,
     ),
-    pytest.param(
+    (
         "Donatella Rovera visited the city in August. She said the families had nowhere to go.",
         "She",
         "Rovera",
-        marks=NER_MISS,
     ),
     (
         "The Russian defence ministry said the strikes had stopped. "
@@ -215,6 +210,37 @@ def test_packaged_model_resolves_news_pronouns(packaged, text, pronoun, expected
     resolved = doc._.coref_chains.resolve(token)
     assert resolved is not None
     assert expected in [t.text for t in resolved]
+
+
+def test_packaged_model_names_and_parses_the_news_speakers(packaged) -> None:
+    doc = packaged(NEWS[0][0])
+    konashenkov = next(t for t in doc if t.text == "Konashenkov")
+    assert konashenkov.ent_type_ == "PERSON"
+    assert (konashenkov.dep_, konashenkov.head.text) == ("nsubj", "said")
+    for text, name in (
+        ("Jan Egeland, the UN humanitarian adviser, said civilians were trapped.", "Jan Egeland"),
+        ("Mustafa Bali, a spokesman for the SDF, said the battle was over.", "Mustafa Bali"),
+        ("Nicolas Davies, an author, told the station it was a crime.", "Nicolas Davies"),
+    ):
+        assert (name, "PERSON") in [(e.text, e.label_) for e in packaged(text).ents]
+
+
+def test_each_component_applies_its_own_reach_on_every_call(tiny_model) -> None:
+    """coreferee keeps one rules analyzer per language and process; two pipelines with
+    different reach must not inherit each other's."""
+    near, far = spacy.blank("en"), spacy.blank("en")
+    near.add_pipe(
+        coref_component.FACTORY_NAME, config={"anaphora_sentences": 1, "noun_sentences": 0}
+    ).set_model(*tiny_model)
+    far.add_pipe(coref_component.FACTORY_NAME).set_model(*tiny_model)
+    rules = near.get_pipe(coref_component.FACTORY_NAME).annotator.rules_analyzer
+    assert rules is far.get_pipe(coref_component.FACTORY_NAME).annotator.rules_analyzer
+    near.get_pipe(coref_component.FACTORY_NAME)(hand_parsed(near))
+    assert rules.maximum_anaphora_sentence_referential_distance == 1
+    far.get_pipe(coref_component.FACTORY_NAME)(hand_parsed(far))
+    assert rules.maximum_anaphora_sentence_referential_distance == 5
+    near.get_pipe(coref_component.FACTORY_NAME)(hand_parsed(near))
+    assert rules.maximum_anaphora_sentence_referential_distance == 1
 
 
 def test_reach_is_part_of_the_components_config(tiny_model, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def test_apostrophes_are_not_quote_marks():
 
 
 def test_single_quotes_nested_in_double_quotes_are_dropped():
-    text = '"The \'victory\' is hollow," she said.'
+    text = "\"The 'victory' is hollow,\" she said."
     assert inside(text) == ["The 'victory' is hollow"]
 
 
@@ -472,3 +472,20 @@ def test_colon_hung_on_the_quotations_own_root_ends_the_search():
     doc = make_doc(COLON_INTO_QUOTE, COLON_INTO_QUOTE_ROWS)
     [found] = find_quotes(doc)
     assert "We are ahead in every single poll." in doc.text[found.start : found.end]
+
+
+def test_a_tagged_content_ends_before_the_full_stop_but_keeps_its_quote_mark():
+    import spacy
+
+    from quotes.extract import _without_final_punct
+
+    doc = spacy.blank("en")('He said the talks had failed. "We won."')
+    start = doc.text.index("the")
+    assert doc.text[slice(*_without_final_punct(doc, (start, doc.text.index(' "'))))] == (
+        "the talks had failed"
+    )
+    quoted = _without_final_punct(doc, (doc.text.index('"'), len(doc.text)))
+    assert doc.text[slice(*quoted)] == '"We won."'
+    stop = doc.text.index(".")
+    assert _without_final_punct(doc, (stop, stop + 1)) is None
+    assert _without_final_punct(doc, None) is None

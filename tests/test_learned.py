@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -321,6 +322,29 @@ def test_project_pipeline_narrows_coreferees_reach():
     pytest.importorskip("en_quotes_sm")
     from quotes import pipeline
 
-    rules = pipeline.load("en_quotes_sm").get_pipe("quotes_coreferee").annotator.rules_analyzer
+    nlp = pipeline.load("en_quotes_sm")
+    component = nlp.get_pipe("quotes_coreferee")
+    assert (component.anaphora_sentences, component.noun_sentences) == (1, 0)
+    nlp("Ann Lee arrived. She said it rained.")
+    rules = component.annotator.rules_analyzer
     assert rules.maximum_anaphora_sentence_referential_distance == 1
     assert rules.maximum_coreferring_nouns_sentence_referential_distance == 0
+
+
+def test_a_trained_pipeline_directory_loads_in_a_fresh_process(tmp_path):
+    """`--model DIR` (a pipeline saved by the recipe): our factory and tok2vec features must be
+    registered before spaCy reads its config, which a fresh process has not done."""
+    pytest.importorskip("en_quotes_sm")
+    spacy.load("en_quotes_sm").to_disk(tmp_path / "pipeline")
+    code = (
+        "import sys; from quotes import pipeline; "
+        "nlp = pipeline.load(sys.argv[1]); doc = nlp('Ana Lee said it rained. She left.'); "
+        "print(nlp.pipe_names, doc[0].ent_type_)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "pipeline")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "quotes_coreferee" in out.stdout and "quotes" in out.stdout

@@ -388,3 +388,85 @@ def test_gum_names_hung_on_a_role_noun_and_odd_mentions():
     assert not any(e[0] == 6 for e in ents)  # a party to a case, not a name
     assert (8, 8, "NORP") in ents
     assert not any(e[0] == 10 for e in ents)  # a pronunciation
+
+
+def test_gum_name_in_apposition_right_after_a_role_noun():
+    s = tree("""
+        the DET DT 3 det Entity=(1-person-new-x-cf1-1-coref
+        prominent ADJ JJ 3 amod _
+        critic NOUN NN 7 nsubj _
+        Eduard PROPN NNP 3 appos _
+        Hanslick PROPN NNP 4 flat Entity=1)
+        , PUNCT , 7 punct _
+        came VERB VBD 0 root _
+        with ADP IN 11 case _
+        the DET DT 11 det Entity=(2-person-new-x-cf1-1-coref
+        critic NOUN NN 11 compound _
+        friend NOUN NN 7 obl _
+        , PUNCT , 13 punct _
+        Ann PROPN NNP 11 appos Entity=2)
+    """)
+    ents = gum_entities(s)
+    assert (4, 5, "PERSON") in ents
+    # a name after a comma is an apposition of the whole mention, not the role noun's name
+    assert not any(e[0] == 13 for e in ents)
+
+
+def test_paragraph_breaks_become_whitespace_tokens_in_running_text():
+    from collections import Counter
+
+    import spacy
+    from convert_corpora import PARAGRAPH_BREAK, to_docs
+
+    def sentence(doc_line: str, words: list[str]) -> list[str]:
+        rows = [doc_line] if doc_line else []
+        for i, w in enumerate(words, 1):
+            head, rel = ("0", "root") if i == 1 else ("1", "punct" if w == "." else "obj")
+            rows.append(
+                f"{i}\t{w}\t{w.lower()}\t_\t{'.' if w == '.' else 'VB'}\t_\t{head}\t{rel}\t_\t_"
+            )
+        return rows + [""]
+
+    lines = (
+        sentence("# newdoc id = a", ["Call", "him", "."])
+        + sentence("", ["See", "it", "."])
+        + sentence("# newpar", ["Take", "them", "."])
+        + sentence("# newdoc id = b", ["Go", "home", "."])
+    )
+    docs = to_docs(spacy.blank("en").vocab, list(read_conllu(lines)), False, Counter())
+    assert len(docs) == 2  # a document boundary never gets a break, it starts a new Doc
+    first = docs[0]
+    assert first.text == f"Call him . See it .{PARAGRAPH_BREAK}Take them ."
+    brk = first[6]
+    assert (brk.text, brk.tag_, brk.pos_, brk.dep_, brk.head.text) == (
+        PARAGRAPH_BREAK,
+        "_SP",
+        "SPACE",
+        "dep",
+        ".",
+    )
+    # the sentence after the break keeps its own tree, shifted past the break
+    assert [(t.text, t.head.text) for t in first[7:]] == [
+        ("Take", "Take"),
+        ("them", "Take"),
+        (".", "Take"),
+    ]
+    assert first[7].is_sent_start and docs[1].text == "Go home ."
+
+
+def test_titles_are_dropped_from_people_only():
+    s = tree("""
+        Congresswoman PROPN NNP 3 compound Entity=(1-person-new-x-cf1-1-coref
+        Karen PROPN NNP 3 compound _
+        Bass PROPN NNP 4 nsubj Entity=1)
+        visited VERB VBD 0 root _
+        St. PROPN NNP 6 compound Entity=(2-place-new-x-cf1-1-coref
+        Louis PROPN NNP 4 obj Entity=2)
+        and CCONJ CC 9 cc _
+        General PROPN NNP 9 compound Entity=(3-organization-new-x-cf1-1-coref
+        Motors PROPN NNPS 6 conj Entity=3)
+    """)
+    ents = gum_entities(s)
+    assert (2, 3, "PERSON") in ents
+    assert (5, 6, "GPE") in ents
+    assert (8, 9, "ORG") in ents

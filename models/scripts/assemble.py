@@ -16,6 +16,8 @@ import argparse
 import json
 from pathlib import Path
 
+import clusters  # noqa: F401  (the trained tok2vec's architecture)
+import person_titles
 import spacy
 from spacy.attrs import ORTH
 from spacy.language import Language
@@ -173,6 +175,13 @@ def add_norp_ruler(nlp: Language) -> None:
     ruler.add_patterns([{"label": "NORP", "pattern": name} for name in names])
 
 
+def add_person_titles(nlp: Language) -> None:
+    """Right after ner: titles trimmed off people's names, names after a title that ner missed."""
+    if person_titles.FACTORY_NAME in nlp.pipe_names:
+        nlp.remove_pipe(person_titles.FACTORY_NAME)
+    nlp.add_pipe(person_titles.FACTORY_NAME, after="ner")
+
+
 def add_coref(nlp: Language, coref_dir: Path, anaphora_sentences: int, noun_sentences: int) -> None:
     import coref_component  # noqa: F401  (registers the factory)
 
@@ -209,6 +218,7 @@ def main() -> None:
     add_attribute_ruler(nlp, json.loads((args.corpus / "tag_map.json").read_text()))
     add_lemmatizer(nlp)
     add_norp_ruler(nlp)
+    add_person_titles(nlp)
     if args.coref:
         add_coref(nlp, args.coref, args.anaphora_sentences, args.noun_sentences)
     nlp.meta.update(META)

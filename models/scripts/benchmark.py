@@ -20,8 +20,10 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_
 
 import spacy  # noqa: E402
 
-try:  # a pipeline directory (not the installed package) needs the coref factory registered
+try:  # a pipeline directory (not the installed package) needs our factories and architectures
+    import clusters  # noqa: E402, F401
     import coref_component  # noqa: E402, F401
+    import person_titles  # noqa: E402, F401
 except ImportError:
     pass
 from spacy.tokens import DocBin  # noqa: E402

@@ -31,6 +31,11 @@ from ud2clearnlp import (
 )
 
 SENTS_PER_DOC = 10
+# Where the treebanks record a paragraph break (`# newpar`), the running text gets one, as the
+# documents were written: a whitespace token tagged _SP and attached to the word before it, as
+# spaCy's own pipelines attach it. The parser then learns what news text shows it constantly,
+# that a paragraph break ends a sentence. evaluate.py never scores these tokens.
+PARAGRAPH_BREAK = "\n\n"
 
 
 def sentences(path: Path) -> list[Sentence]:
@@ -70,7 +75,19 @@ def to_docs(vocab, sents: list[Sentence], with_ents: bool, stats: Counter) -> li
 def _doc(vocab, sents: list[Sentence], with_ents: bool) -> Doc:
     words, spaces, tags, pos, morphs, lemmas, heads, deps, ents = [], [], [], [], [], [], [], [], []
     offset = 0
-    for s in sents:
+    for k, s in enumerate(sents):
+        if k and s.new_par:
+            spaces[-1] = False
+            words.append(PARAGRAPH_BREAK)
+            spaces.append(False)
+            tags.append("_SP")
+            pos.append("SPACE")
+            morphs.append("")
+            lemmas.append(PARAGRAPH_BREAK)
+            heads.append(offset - 1)
+            deps.append("dep")
+            ents.append("O")
+            offset += 1
         iob = ["O"] * len(s.tokens)
         for start, end, label in s.ents or []:
             iob[start - 1] = f"B-{label}"

@@ -98,8 +98,13 @@ class QuotesCoreferee:
         # The rules are chosen by nlp.meta["lang"] only; the pipeline's own
         # vocab stands in for the vectors model, as for coreferee's _sm models.
         self.annotator = Annotator(self.nlp, self.nlp, feature_table, thinc_model)
+        self._apply_reach()
+
+    def _apply_reach(self) -> None:
         # How far back coreferee looks for a pronoun's antecedent and for a noun's, in
-        # sentences. Its cost grows with both; its own defaults are 5 and 2.
+        # sentences. Its cost grows with both; its own defaults are 5 and 2. coreferee keeps
+        # one rules analyzer per language for the whole process, so every call sets ours
+        # again: another English coreference component may have changed it since.
         rules = self.annotator.rules_analyzer
         rules.maximum_anaphora_sentence_referential_distance = self.anaphora_sentences
         rules.maximum_coreferring_nouns_sentence_referential_distance = self.noun_sentences
@@ -110,6 +115,7 @@ class QuotesCoreferee:
                 f"The '{self.name}' component has no model: load one with "
                 "add_to_pipeline() or from a trained pipeline."
             )
+        self._apply_reach()
         try:
             with warnings.catch_warnings():
                 # W007: similarity from tok2vec tensors, expected without static

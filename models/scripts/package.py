@@ -3,8 +3,8 @@
     python models/scripts/package.py --pipeline models/training/en_quotes_sm \
         --metrics models/metrics.json --coref-metrics models/coref-metrics.json --out models/dist
 
-Runs `spacy package` with the coreference component's code bundled (`--code`), so that the
-installed package loads with `spacy.load("en_quotes_sm")` and nothing else to install.
+Runs `spacy package` with our components' and the cluster features' code bundled (`--code`),
+so that the installed package loads with `spacy.load("en_quotes_sm")` and nothing else to install.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from pathlib import Path
 from spacy.util import load_config
 
 HERE = Path(__file__).parent
+# Modules the package imports on load: our components' factories and the tok2vec's features.
+CODE = ("coref_component.py", "clusters.py", "person_titles.py")
 
 CARD = """# en_quotes_sm {version}
 
@@ -33,7 +35,7 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
 | Pipeline | {pipes} |
 | spaCy | {spacy_version} |
 | Licence | CC BY-SA 4.0 (inherited from UD English-EWT); code Apache-2.0 |
-| Size | shared tok2vec width 128 (tagger, parser); ner with its own tok2vec, width 96; no static vectors |
+| Size | {size} |
 
 ## Annotation scheme
 - `tag_`: Penn Treebank tags as in en_core_web_sm (`GW` mapped to `XX`).
@@ -44,7 +46,10 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
   `prep`/`pobj`/`pcomp`, `attr`/`acomp` under the copula, `compound` names, chained `conj` with `cc`
   on the first conjunct, ...). The UD treebanks are converted by `models/scripts/ud2clearnlp.py`.
 - `ents`: OntoNotes labels PERSON, ORG, GPE, LOC, FAC, EVENT, NORP from the statistical NER;
-  NORP also from an entity_ruler with a list of nationalities, religions and political groups.
+  NORP also from an entity_ruler with a list of nationalities, religions and political groups;
+  `person_titles` drops titles from PERSON names ("Maj. Gen. Igor Konashenkov" -> "Igor
+  Konashenkov", as OntoNotes draws them) and makes a PERSON of capitalised proper nouns right
+  after a title that the recognizer left unlabelled ("Maj Gen Igor Konashenkov").
   GUM's mentions become OntoNotes names by `gum_entities` in `models/scripts/ud2clearnlp.py`:
   proper-noun heads (or a name hung on a role noun, "nominee Ken Cuccinelli"), trimmed to the
   name without titles or determiners; GUM places split into GPE, LOC (natural features,
@@ -61,13 +66,17 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
 | UD English-GUM train (Entity= annotations with a proper-noun head) | tagger, parser, NER | CC BY 4.0 |
 | Universal NER English-EWT dev | NER | CC BY-SA 4.0 |
 | LitBank entities (proper names only, titles dropped) | NER | CC BY 4.0 |
-| Text of EWT train, GUM train, LitBank and PolNeAR train, unlabelled (about 1.2M words) | `spacy pretrain` of the NER's tok2vec (weights only; no text is redistributed) | as above; PolNeAR: research use |
-| LitBank + GUM coreference (OntoGUM), GUM test documents held out | coreferee | CC BY 4.0 |
+{pretraining}| LitBank + GUM coreference (OntoGUM), GUM test documents held out | coreferee | CC BY 4.0 |
+| spacy-lookups-data `en_lexeme_cluster`: 1,000 Brown clusters over about 190,000 word forms | tok2vec feature (the table ships in the vocab: `Lexeme.cluster`) | MIT |
 
 Model selection used EWT dev + GUM dev (the NER: GUM dev). No test data, and no text of a
 test split, was used for training, pretraining or choosing.
-Training inserts whitespace tokens (`_SP`, attached as `dep`) and lowercases a few documents, so
-paragraph breaks in running text do not derail the parser.
+The treebanks' documents are running text with their paragraph breaks (`# newpar`) kept as
+whitespace tokens (`_SP`, attached as `dep` to the word before), so the parser learns that a
+paragraph break ends a sentence; training also inserts stray whitespace tokens and lowercases a
+few documents, so odd spacing and casing in running text do not derail it. The scores below
+leave whitespace tokens out (spaCy's scorer skips predicted ones; `evaluate.py` skips gold ones
+too) and take the test documents with their paragraph breaks, as they were written.
 
 Known weakness: entity recognition (about 200,000 words of entity annotation against
 OntoNotes' 1.6 million) misses or mislabels names, and coreferee's gendered pronouns follow it.
@@ -90,12 +99,43 @@ OntoNotes (a different test set).
 """
 
 
-def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int) -> str:
+PRETRAINING_ROW = (
+    "| Text of EWT train, GUM train, LitBank and PolNeAR train, unlabelled (about 1.2M words) "
+    "| `spacy pretrain` of the NER's own tok2vec (weights only; no text is redistributed) "
+    "| as above; PolNeAR: research use |\n"
+)
+
+
+def size_line(config: dict) -> str:
+    """What the architecture costs, read from the pipeline's config."""
+    components = config["components"]
+    tok2vec = components["tok2vec"]["model"]
+    embed = tok2vec["embed"]
+    parts = [
+        f"shared tok2vec width {tok2vec['encode']['width']}, depth {tok2vec['encode']['depth']}"
+    ]
+    features = ", ".join(embed["attrs"])
+    if "cluster_bits" in embed:
+        features += " + Brown clusters"
+    parts.append(f"features {features}")
+    if has_own_ner_tok2vec(config):
+        ner = components["ner"]["model"]["tok2vec"]
+        parts.append(f"ner with its own tok2vec, width {ner['encode']['width']}")
+    parts.append("no static vectors")
+    return "; ".join(parts)
+
+
+def has_own_ner_tok2vec(config: dict) -> bool:
+    ner = config["components"].get("ner", {}).get("model", {}).get("tok2vec", {})
+    return bool(ner) and "Listener" not in ner.get("@architectures", "Listener")
+
+
+def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int, config: dict) -> str:
     rows = []
     for split, r in metrics.items():
         per = " / ".join(f"{r['ner']['per_type'][k]['f']:.3f}" for k in ("PERSON", "ORG", "GPE"))
         rows.append(
-            f"| {split} | {r['uas']:.3f} | {r['las']:.3f} | {r['tag_acc']:.3f} | {r['pos_acc']:.3f} "
+            f"| {split} | {r['uas']:.4f} | {r['las']:.4f} | {r['tag_acc']:.4f} | {r['pos_acc']:.4f} "
             f"| {r['ner']['f']:.3f} ({per}) |"
         )
     if coref:
@@ -121,6 +161,8 @@ def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int) -> str:
         rows="\n".join(rows),
         coref=coref_text,
         anaphora=anaphora,
+        size=size_line(config),
+        pretraining=PRETRAINING_ROW if has_own_ner_tok2vec(config) else "",
     )
 
 
@@ -145,7 +187,7 @@ def main() -> None:
     (args.pipeline / "meta.json").write_text(json.dumps(meta, indent=2))
     config = load_config(args.pipeline / "config.cfg")
     anaphora = config["components"].get("quotes_coreferee", {}).get("anaphora_sentences", 5)
-    (args.pipeline / "README.md").write_text(card(meta, metrics, coref, anaphora))
+    (args.pipeline / "README.md").write_text(card(meta, metrics, coref, anaphora, config))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
@@ -157,7 +199,7 @@ def main() -> None:
                 str(args.pipeline),
                 tmp,
                 "--code",
-                str(HERE / "coref_component.py"),
+                ",".join(str(HERE / f) for f in CODE),
                 "--build",
                 "wheel",
                 "--force",

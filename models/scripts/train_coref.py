@@ -48,8 +48,10 @@ from thinc.api import Adam, Model, SequenceCategoricalCrossentropy, fix_random_s
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import clusters  # noqa: E402, F401  (the tok2vec's cluster features)
 import coref_component  # noqa: E402  (registers the factory)
 import gum_coref_loader  # noqa: E402
+import person_titles  # noqa: E402, F401  (a pipeline directory may name its factory)
 
 SEED = 0
 
@@ -319,11 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, help="with --evaluate-only: a model dir in coreferee's layout"
     )
     parser.add_argument(
-        "--anaphora-sentences", type=int,
+        "--anaphora-sentences",
+        type=int,
         help="how many sentences back a pronoun's antecedent may be (coreferee: 5)",
     )
     parser.add_argument(
-        "--noun-sentences", type=int,
+        "--noun-sentences",
+        type=int,
         help="how many sentences apart two coreferring nouns may be (coreferee: 2)",
     )
     return parser

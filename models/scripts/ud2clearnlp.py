@@ -16,6 +16,8 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from person_titles import TITLES as PERSON_TITLES
+
 # Labels that change name only. Subtypes not listed fall back to their base label.
 RELABEL = {
     "root": "ROOT",
@@ -684,6 +686,9 @@ TITLES = {
     "plaintiff",
     "defendant",
 }
+# The titles the pipeline's own rule drops from people's names at run time (person_titles.py)
+# are titles here too, so the gold and the pipeline draw a name's edge in the same place.
+TITLES |= {t for title in PERSON_TITLES for t in (title, title + ".")}
 LITBANK_LABELS = {"PER": "PERSON", "GPE": "GPE", "LOC": "LOC", "ORG": "ORG", "FAC": "FAC"}
 _NAME_GLUE = {"of", "'s", "de", "la", "le", "van", "von", "du", "-", "the", "and", "&"}
 
@@ -734,12 +739,9 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
         head = heads[0].id
         if heads[0].upos != "PROPN":
             # "nominee Ken Cuccinelli", "the music critic Louis Ehlert": UD hangs the name on
-            # the role noun as `flat`; OntoNotes names the person all the same.
-            flat = [
-                c.id
-                for c in sent.children(heads[0])
-                if c.deprel.startswith("flat") and c.upos == "PROPN" and c.id in inside
-            ]
+            # the role noun as `flat`, or as an `appos` right after it ("the prominent critic
+            # Eduard Hanslick"); OntoNotes names the person all the same.
+            flat = _name_on_role_noun(sent, heads[0], inside)
             if not flat or flat != list(range(flat[0], flat[-1] + 1)) or flat[0] != head + 1:
                 continue
             start, end, head = flat[0], flat[-1], flat[-1]
@@ -770,6 +772,25 @@ def gum_entities(sent: Sentence) -> list[tuple[int, int, str]]:
         if all(s[1] < c[0] or s[0] > c[1] for c in chosen):
             chosen.append(s)
     return sorted(chosen)
+
+
+def _name_on_role_noun(sent: Sentence, role: Token, inside: range) -> list[int]:
+    flat = [
+        c.id
+        for c in sent.children(role)
+        if c.deprel.startswith("flat") and c.upos == "PROPN" and c.id in inside
+    ]
+    if flat:
+        return flat
+    appos = [
+        c
+        for c in sent.children(role)
+        if c.deprel == "appos" and c.upos == "PROPN" and c.id == role.id + 1 and c.id in inside
+    ]
+    if not appos:
+        return []
+    rest = [c.id for c in sent.children(appos[0]) if c.deprel.startswith("flat") and c.id in inside]
+    return sorted([appos[0].id, *rest])
 
 
 def _place_label(name: list[str], lemmas: list[str]) -> str:
@@ -829,8 +850,10 @@ def _name_part(
             last += 2
         else:
             break
+    # Titles belong to people's names only: "St. Louis" and "Imam Mosque" keep theirs.
+    leading = (TITLES if label == "PERSON" else set()) | glue
     while first <= last and (
-        sent.tok(first).form.lower() in TITLES | glue or sent.tok(first).upos == "PUNCT"
+        sent.tok(first).form.lower() in leading or sent.tok(first).upos == "PUNCT"
     ):
         first += 1
     if first > last:
@@ -938,7 +961,7 @@ def read_litbank_tsv(lines: Iterable[str]) -> Iterator[tuple[list[str], list[str
             new = LITBANK_LABELS.get(label)
             if new is None:
                 continue
-            while i < j and words[i].lower() in TITLES:
+            while i < j and new == "PERSON" and words[i].lower() in TITLES:
                 i += 1
             name = words[i:j]
             if not name or not name[0][:1].isupper() or not name[-1][:1].isupper():
