@@ -254,6 +254,11 @@ def _clip(doc: Doc, anchor: Token, first: int, last: int) -> tuple[int, int] | N
     return _trim_tokens(doc, max(first, lo), min(last, hi))
 
 
+def _trailing_junk(token: Token) -> bool:
+    """Space or punctuation a content does not end with; closing quote marks and brackets stay."""
+    return token.is_space or token.is_punct and token.text not in "\"”’')"
+
+
 def _trim_tokens(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
     while first <= last and (
         doc[first].dep_ in _LEAD_SKIP and doc[first].head.i != first
@@ -261,9 +266,7 @@ def _trim_tokens(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
         or doc[first].is_space
     ):
         first += 1
-    while last >= first and (
-        doc[last].is_space or doc[last].is_punct and doc[last].text not in "\"”’')"
-    ):
+    while last >= first and _trailing_junk(doc[last]):
         last -= 1
     if sum(1 for t in doc[first : last + 1] if t.text[:1].isalnum()) < 2:
         return None
@@ -813,9 +816,7 @@ def _without_final_punct(doc: Doc, span: tuple[int, int] | None) -> tuple[int, i
         return None
     start, end = span
     tokens = _tokens(doc, start, end)
-    while tokens and (
-        tokens[-1].is_space or tokens[-1].is_punct and tokens[-1].text not in "\"”’')"
-    ):
+    while tokens and _trailing_junk(tokens[-1]):
         end = tokens.pop().idx
     return _trim(doc.text, start, end) if tokens else None
 

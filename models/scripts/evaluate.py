@@ -34,6 +34,14 @@ def examples(nlp, path: Path) -> list[Example]:
     return [Example(nlp.make_doc(ref.text), ref) for ref in refs]
 
 
+def predicted(nlp, path: Path) -> list[Example]:
+    """The split's examples with the pipeline's annotations, from its raw text."""
+    egs = examples(nlp, path)
+    for eg, doc in zip(egs, nlp.pipe(eg.predicted for eg in egs)):
+        eg.predicted = doc
+    return egs
+
+
 def ner_prf(egs: list[Example]) -> dict:
     """Exact-span micro P/R/F over NER_LABELS, by character offsets (tokenisations differ)."""
     tp = fp = fn = 0
@@ -142,18 +150,13 @@ def evaluate(nlp, corpus: Path) -> dict:
     results = {}
     disable = [p for p in nlp.pipe_names if "coref" in p]
     with nlp.select_pipes(disable=disable):
-        for name in ("gum-test", "ewt-test"):
-            egs = examples(nlp, corpus / f"{name}.spacy")
-            for eg, doc in zip(egs, nlp.pipe(eg.predicted for eg in egs)):
-                eg.predicted = doc
-            results[name] = parse_scores(egs)
-        gum = examples(nlp, corpus / "gum-test.spacy")
-        uner = examples(nlp, corpus / "uner-test.spacy")
-        for egs in (gum, uner):
-            for eg, doc in zip(egs, nlp.pipe(eg.predicted for eg in egs)):
-                eg.predicted = doc
-        results["gum-test"]["ner"] = ner_prf(gum)
-        results["ewt-test"]["ner"] = ner_prf(uner)
+        gum = predicted(nlp, corpus / "gum-test.spacy")
+        results["gum-test"] = {**parse_scores(gum), "ner": ner_prf(gum)}
+        # EWT's trees and its Universal NER names are two files over the same sentences.
+        results["ewt-test"] = {
+            **parse_scores(predicted(nlp, corpus / "ewt-test.spacy")),
+            "ner": ner_prf(predicted(nlp, corpus / "uner-test.spacy")),
+        }
     return results
 
 

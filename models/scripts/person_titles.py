@@ -9,16 +9,17 @@ PERSON span. So:
 - a PERSON entity that starts with titles loses them ("Maj. Gen. Igor Konashenkov" ->
   "Igor Konashenkov");
 - capitalised proper nouns right after a capitalised title, which the recognizer left without
-  any entity, become a PERSON.
-
+  any entity, become a PERSON;
 - a PERSON entity whose last word names a kind of organisation ("Amnesty International",
   "Syrian Democratic Forces", "Human Rights Watch") is an ORG, as OntoNotes labels it; a small
   recognizer sometimes takes such a name for a person, and coreferee then lets "he" and "she"
   point at it.
 
-It never makes a person of what the recognizer labelled otherwise ("General Motors" stays ORG).
-The word lists are the component's config, saved with the pipeline. Shipped with the package through
-``spacy package --code``; loading a pipeline directory needs this module imported first.
+It never makes a person of what the recognizer labelled otherwise ("General Motors" stays
+ORG). The word lists are the component's config, saved with the pipeline. Shipped with the
+package through ``spacy package --code``; loading a pipeline directory needs this module
+imported first. ORG_WORDS is close to quotes.cues.ORG_NAME_WORDS on purpose but apart: the
+model package must not import the application.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class PersonTitles:
         return token.text[:1].isupper() and token.lower_.rstrip(".") in self.titles
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = [self._trimmed(e) for e in doc.ents]
+        ents = [self._as_ontonotes(e) for e in doc.ents]
         covered = {i for e in ents for i in range(e.start, e.end)}
         i = 0
         while i < len(doc):
@@ -96,7 +97,7 @@ class PersonTitles:
         doc.ents = filter_spans(ents)
         return doc
 
-    def _trimmed(self, ent: Span) -> Span:
+    def _as_ontonotes(self, ent: Span) -> Span:
         if ent.label_ != "PERSON":
             return ent
         if len(ent) > 1 and ent[-1].lower_ in self.org_words:
