@@ -246,7 +246,10 @@ class Attributor:
         # A capitalised label before a colon or after a signature dash is a name, whatever
         # its tag ("WALLACE: ...", "... ― Oscar P. Quintero").
         labelled = f.cue is not None and f.cue.lemma in (":", "—") and token.text[:1].isupper()
-        if token.ent_type_ or token.tag_ in ("NNP", "NNPS") or labelled or _unknown_name(token):
+        # A lowercase word tagged as a proper noun ("months of airstrikes") is the tagger's
+        # slip, not a name.
+        proper = token.tag_ in ("NNP", "NNPS") and not token.text.islower()
+        if token.ent_type_ or proper or labelled or _unknown_name(token):
             ref = self.named(token)
             return (ref, "explicit", CONFIDENCE["explicit"]) if ref else (None, "none", 0.0)
         return self.nominal(token)
@@ -296,7 +299,7 @@ class Attributor:
         words = doc[first : last + 1]
         mention = _span(doc, words.start_char, words.end_char)
         person = rank or self._is_titled(token)
-        if not person and token.ent_type_ in ORG_LABELS or (
+        if not person and (token.ent_type_ in ORG_LABELS or self._short_for_org(words.text)) or (
             not person
             and not token.ent_type_
             and (
@@ -401,6 +404,15 @@ class Attributor:
             e.text for e in self.orgs if len(e) > 1 and _words(e.text)[0] == words[0]
         }
         return longer.pop() if len(longer) == 1 else name
+
+    def _short_for_org(self, name: str) -> bool:
+        """Is a one-word name the short form of an organisation the article names in full
+        ("Amnesty" after "Amnesty International"), whatever the recogniser made of it here?
+        Not when someone the article names in full has it for a surname."""
+        words = _words(name)
+        if len(words) != 1 or self.fullest_org(name) == name:
+            return False
+        return not any(len(e) > 1 and _words(e.text)[-1:] == words for e in self.people)
 
     # --- pronouns ------------------------------------------------------------------------
 
@@ -535,7 +547,13 @@ class Attributor:
         if head in ROLE_NOUNS:
             # "a Russian defence ministry spokesman" speaks for the ministry.
             body = [t for t in modifiers if t.lower_ not in ROLE_NOUNS]
-            if body and (body[-1].lower_ in ORG_NOUNS or body[-1].ent_type_ in ORG_LABELS):
+            # A nationality speaks for no body: "Syrian activists" are not the "Syrian
+            # Democratic Forces".
+            speaks_for = body and (
+                body[-1].lower_ in ORG_NOUNS
+                or body[-1].ent_type_ in ORG_LABELS and body[-1].ent_type_ != "NORP"
+            )
+            if speaks_for:
                 name = doc[body[0].i : body[-1].i + 1].text
                 ref = SpeakerRef(self.fullest_org(name), "organization", mention=mention)
                 return ref, "nominal", CONFIDENCE["nominal_generic"]

@@ -179,6 +179,35 @@ def test_unnamed_spokesman_speaks_for_the_organisation():
     assert quote.speaker.kind == "organization"
 
 
+NATIONALITY = (
+    "Syrian Democratic Forces said the city fell. Syrian activists said the toll was high."
+)
+NATIONALITY_ROWS = """
+Syrian     NNP compound 2  B-ORG
+Democratic NNP compound 2  I-ORG
+Forces     NNP nsubj    3  I-ORG
+said       VBD ROOT     3
+the        DT  det      5
+city       NN  nsubj    6
+fell       VBD ccomp    3
+.          .   punct    3
+Syrian     JJ  amod     9  B-NORP
+activists  NNS nsubj    10
+said       VBD ROOT     10
+the        DT  det      12
+toll       NN  nsubj    13
+was        VBD ccomp    10
+high       JJ  acomp    13
+.          .   punct    10
+"""
+
+
+def test_a_nationality_before_a_role_speaks_for_no_organisation():
+    first, second = quotes_in(make_doc(NATIONALITY, NATIONALITY_ROWS), no_coref)
+    assert first.speaker.name == "Syrian Democratic Forces"
+    assert (second.speaker.name, second.speaker.kind) == ("Syrian activists", "group")
+
+
 GROUP = "Amnesty and Airwars met. The two groups said the toll was high."
 GROUP_ROWS = """
 Amnesty NNP nsubj 3 B-ORG
@@ -447,3 +476,88 @@ def test_he_is_not_a_name_that_never_acted():
     aleppo = doc[1]
     [quote] = quotes_in(doc, lambda token: [aleppo] if token.lower_ == "he" else [])
     assert quote.speaker is None
+
+
+SHORT_ORG = "Oxfam International said the camps were full. Oxfam said the aid was late."
+SHORT_ORG_ROWS = """
+Oxfam         NNP compound 1 B-ORG
+International NNP nsubj    2 I-ORG
+said          VBD ROOT     2
+the           DT  det      4
+camps         NNS nsubj    5
+were          VBD ccomp    2
+full          JJ  acomp    5
+.             .   punct    2
+Oxfam         NNP nsubj    9 B-PERSON
+said          VBD ROOT     9
+the           DT  det      11
+aid           NN  nsubj    12
+was           VBD ccomp    9
+late          JJ  acomp    12
+.             .   punct    9
+"""
+
+
+def test_short_form_of_an_organisation_named_in_full_is_that_organisation():
+    # The recogniser called the second "Oxfam" a person; the article named it in full.
+    quotes = quotes_in(make_doc(SHORT_ORG, SHORT_ORG_ROWS), no_coref)
+    assert [(q.speaker.name, q.speaker.kind) for q in quotes] == [
+        ("Oxfam International", "organization"),
+        ("Oxfam International", "organization"),
+    ]
+    assert quotes[1].speaker.mention.text == "Oxfam"
+
+
+SURNAME_AND_ORG = (
+    "Ford Foundation said the grants grew. Henry Ford met them. Ford said the plan worked."
+)
+SURNAME_AND_ORG_ROWS = """
+Ford       NNP compound 1  B-ORG
+Foundation NNP nsubj    2  I-ORG
+said       VBD ROOT     2
+the        DT  det      4
+grants     NNS nsubj    5
+grew       VBD ccomp    2
+.          .   punct    2
+Henry      NNP compound 8  B-PERSON
+Ford       NNP nsubj    9  I-PERSON
+met        VBD ROOT     9
+them       PRP dobj     9
+.          .   punct    9
+Ford       NNP nsubj    13 B-PERSON
+said       VBD ROOT     13
+the        DT  det      15
+plan       NN  nsubj    16
+worked     VBD ccomp    13
+.          .   punct    13
+"""
+
+
+def test_short_form_stays_a_person_when_someone_named_in_full_has_it_for_a_surname():
+    quotes = quotes_in(make_doc(SURNAME_AND_ORG, SURNAME_AND_ORG_ROWS), no_coref)
+    assert (quotes[-1].speaker.name, quotes[-1].speaker.kind) == ("Henry Ford", "person")
+
+
+LOWERCASE_NNP = "Months of airstrikes said little. critics said the toll was high."
+LOWERCASE_NNP_ROWS = """
+Months     NNS nsubj  3
+of         IN  prep   0
+airstrikes NNS pobj   1
+said       VBD ROOT   3
+little     JJ  dobj   3
+.          .   punct  3
+critics    NNP nsubj  7
+said       VBD ROOT   7
+the        DT  det    9
+toll       NN  nsubj  10
+was        VBD ccomp  7
+high       JJ  acomp  10
+.          .   punct  7
+"""
+
+
+def test_lowercase_word_tagged_proper_noun_is_not_a_named_speaker():
+    quotes = quotes_in(make_doc(LOWERCASE_NNP, LOWERCASE_NNP_ROWS), no_coref)
+    critics = next(q for q in quotes if q.content.text == "the toll was high")
+    assert critics.speaker is None or critics.speaker.kind != "person"
+    assert critics.mention is not None and critics.mention.text == "critics"

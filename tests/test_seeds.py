@@ -122,6 +122,23 @@ def test_organisations_speak(exported):
     assert "coalition" in coalition["speaker"].lower()
 
 
+def test_amnesty_is_amnesty_international_throughout_its_article(exported):
+    # "Amnesty said ...", "the London-based rights group said ...", "it said ..."
+    for phrase in (
+        "had broken international law",
+        "the extensive use of artillery",
+        "unguided artillery",
+    ):
+        row = find(exported, "003", phrase)
+        assert (row["speaker"], row["speaker_kind"]) == ("Amnesty International", "organization")
+
+
+def test_activists_are_not_the_forces_named_after_the_same_country(exported):
+    row = find(exported, "000", "1,130 and 1,873 civilians were killed")
+    assert row["speaker"] != "Syrian Democratic Forces"
+    assert row["speaker_mention"] == "Syrian activists"
+
+
 def test_book_title_is_not_a_quote(exported):
     assert not [r for r in exported if r["text"].strip(" ,'") == "Blood on our Hands"]
 
