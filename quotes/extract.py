@@ -558,9 +558,11 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     after = [c for c in comps if c.i > verb.i]
     if after and len(after) < len(comps):
         # A report never contains its own cue. 'X, Kall said: "Y"': the colon sends the cue
-        # forward; otherwise ('"Y," Trump said at a campaign stop') the clause after the cue
-        # is a misparse of its circumstances.
-        comps = after if _colon_after(verb) else [c for c in comps if c.i < verb.i]
+        # forward, as does a quotation opening right after it ('X, who ..., said "Y"', where
+        # the parse hung the sentence's start on the cue); otherwise ('"Y," Trump said at a
+        # campaign stop') the clause after the cue is a misparse of its circumstances.
+        forward = _colon_after(verb) or _quote_opens_after(verb)
+        comps = after if forward else [c for c in comps if c.i < verb.i]
     if comps:
         first = min(c.left_edge.i for c in comps)
         last = max(c.right_edge.i for c in comps)
@@ -652,6 +654,11 @@ def _last_word(token: Token) -> Token:
 def _colon_after(verb: Token) -> bool:
     nxt = verb.nbor(1) if verb.i + 1 < len(verb.doc) else None
     return nxt is not None and nxt.text == ":"
+
+
+def _quote_opens_after(verb: Token) -> bool:
+    nxt = verb.nbor(1) if verb.i + 1 < len(verb.doc) else None
+    return nxt is not None and nxt.text in ('"', "“", "``") and nxt.tag_ != "''"
 
 
 def _is_circumstance(token: Token) -> bool:

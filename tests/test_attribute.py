@@ -561,3 +561,40 @@ def test_lowercase_word_tagged_proper_noun_is_not_a_named_speaker():
     critics = next(q for q in quotes if q.content.text == "the toll was high")
     assert critics.speaker is None or critics.speaker.kind != "person"
     assert critics.mention is not None and critics.mention.text == "critics"
+
+
+# The parse hangs the sentence's start on the cue as a clause before it and leaves the cue
+# without a subject; the quotation opening right after the cue is the report.
+RELATIVE_MISPARSE = 'Officials hailed the event, led by Ann Lee who, using a word, said "the end is near."'
+RELATIVE_MISPARSE_ROWS = """
+Officials NNS nsubj  1
+hailed    VBD ccomp  15
+the       DT  det    3
+event     NN  dobj   1
+,         ,   punct  5
+led       VBN acl    3
+by        IN  agent  5
+Ann       NNP compound 8 B-PERSON
+Lee       NNP pobj   6  I-PERSON
+who       WP  dobj   5
+,         ,   punct  11
+using     VBG advcl  5
+a         DT  det    13
+word      NN  dobj   11
+,         ,   punct  1
+said      VBD ROOT   15
+"         ``  punct  19
+the       DT  det    18
+end       NN  nsubj  19
+is        VBZ ccomp  15
+near      JJ  acomp  19
+.         .   punct  19
+"         ''  punct  19
+"""
+
+
+def test_quotation_opening_after_the_cue_is_its_report_whatever_the_parse_hangs_before():
+    quotes = quotes_in(make_doc(RELATIVE_MISPARSE, RELATIVE_MISPARSE_ROWS), no_coref)
+    [quote] = [q for q in quotes if "the end is near" in q.content.text]
+    assert quote.speaker is not None and quote.speaker.name == "Ann Lee"
+    assert not [q for q in quotes if "hailed the event" in q.content.text]
