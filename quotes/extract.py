@@ -809,11 +809,27 @@ def _with_tagger(
     """
     tagged = _without_cue(learned.content_for(doc, word, last), word, last)
     tagged = _without_final_punct(doc, tagged)
-    if content and tagged and _alike(content, tagged) and not _holds(content, word):
+    if (
+        content
+        and tagged
+        and _alike(content, tagged)
+        and not _holds(content, word)
+        and not _stops_mid_phrase(doc, tagged)
+    ):
         content = tagged
     content = content or tagged
     subject, content = _apart(_subject(word, lemma), content, word)
     return subject or learned.source_for(doc, word), content
+
+
+# Tags of words a report cannot end with ("... for its bombardment of").
+_MID_PHRASE_TAGS = frozenset({"IN", "DT", "CC", "TO", "PRP$", "POS", "WDT"})
+
+
+def _stops_mid_phrase(doc: Doc, span: tuple[int, int]) -> bool:
+    """Does the span end on a word that needs more after it, a boundary the tagger botched?"""
+    tokens = _tokens(doc, *span)
+    return bool(tokens) and tokens[-1].tag_ in _MID_PHRASE_TAGS
 
 
 def _without_final_punct(doc: Doc, span: tuple[int, int] | None) -> tuple[int, int] | None:

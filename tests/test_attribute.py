@@ -598,3 +598,43 @@ def test_quotation_opening_after_the_cue_is_its_report_whatever_the_parse_hangs_
     [quote] = [q for q in quotes if "the end is near" in q.content.text]
     assert quote.speaker is not None and quote.speaker.name == "Ann Lee"
     assert not [q for q in quotes if "hailed the event" in q.content.text]
+
+
+MID_PHRASE = "Lee accused Moscow of war crimes in Aleppo last year."
+MID_PHRASE_ROWS = """
+Lee     NNP nsubj    1 B-PERSON
+accused VBD ROOT     1
+Moscow  NNP dobj     1 B-GPE
+of      IN  prep     1
+war     NN  compound 5
+crimes  NNS pobj     3
+in      IN  prep     5
+Aleppo  NNP pobj     6 B-GPE
+last    JJ  amod     9
+year    NN  npadvmod 1
+.       .   punct    1
+"""
+
+
+def _tagged(doc, cue: str, content: tuple[str, str]):
+    """The attribution tagger's labels, set by hand: a cue word and a content span."""
+    words = [t.text for t in doc]
+    first, last = words.index(content[0]), words.index(content[1])
+    iob = ["O"] * len(doc)
+    iob[words.index(cue)] = "B-CUE"
+    iob[first] = "B-CONTENT"
+    iob[first + 1 : last + 1] = ["I-CONTENT"] * (last - first)
+    doc._.attribution_iob = iob
+    return doc
+
+
+def test_a_tagged_content_that_stops_mid_phrase_does_not_replace_the_parse():
+    doc = make_doc(MID_PHRASE, MID_PHRASE_ROWS)
+    [plain] = quotes_in(doc, no_coref)
+    # The tagger reads much the same report but stops on "in": the parse's boundary stays.
+    [checked] = quotes_in(_tagged(doc, "accused", ("Moscow", "in")), no_coref)
+    assert checked.content.text == plain.content.text
+    assert not checked.content.text.endswith(" in")
+    # One that ends on a full word wins, as before.
+    [taken] = quotes_in(_tagged(doc, "accused", ("war", "Aleppo")), no_coref)
+    assert taken.content.text == "war crimes in Aleppo"
