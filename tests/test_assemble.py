@@ -123,3 +123,18 @@ def test_model_card_describes_the_architecture_in_the_config() -> None:
     # The pretraining row belongs to a recognizer with a tok2vec of its own only.
     assert "spacy pretrain" not in card(meta, metrics, None, 1, joint)
     assert "spacy pretrain" in card(meta, metrics, None, 1, apart)
+
+
+def test_model_card_tells_an_annealed_training_from_a_single_stage() -> None:
+    import anneal_config
+    from package import stages_line
+    from thinc.api import Config
+
+    base = Config().from_disk(
+        Path(__file__).resolve().parents[1] / "models" / "configs" / "en_quotes_sm.cfg",
+        interpolate=False,
+    )
+    assert "constant learning rate;" in stages_line(base)
+    annealed = anneal_config.anneal_config(base, "first", 4000, 0.001, 1000)
+    line = stages_line(annealed)
+    assert "two stages" in line and "4,000 more steps" in line and "from 0.001 to zero" in line

@@ -77,7 +77,7 @@ VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
 
 META = {
     "name": "quotes_sm",
-    "version": "0.3.0",
+    "version": "0.4.0",
     "description": (
         "English pipeline for news quote attribution, trained offline on UD English-EWT and GUM "
         "in the en_core_web_sm annotation scheme (PTB tags, ClearNLP dependencies, OntoNotes "
@@ -208,6 +208,7 @@ def main() -> None:
     ap.add_argument("--anaphora-sentences", type=int, default=ANAPHORA_SENTENCES)
     ap.add_argument("--noun-sentences", type=int, default=NOUN_SENTENCES)
     ap.add_argument("--metrics", type=Path, help="metrics JSON to record in meta.json")
+    ap.add_argument("--version", default=META["version"], help="the package's version")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
 
@@ -221,7 +222,7 @@ def main() -> None:
     add_person_titles(nlp)
     if args.coref:
         add_coref(nlp, args.coref, args.anaphora_sentences, args.noun_sentences)
-    nlp.meta.update(META)
+    nlp.meta.update(META, version=args.version)
     if args.metrics and args.metrics.exists():
         nlp.meta["performance"] = json.loads(args.metrics.read_text())
     nlp.to_disk(args.out)

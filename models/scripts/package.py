@@ -69,6 +69,8 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
 {pretraining}| LitBank + GUM coreference (OntoGUM), GUM test documents held out | coreferee | CC BY 4.0 |
 | spacy-lookups-data `en_lexeme_cluster`: 1,000 Brown clusters over about 190,000 word forms | tok2vec feature (the table ships in the vocab: `Lexeme.cluster`) | MIT |
 
+{stages}
+
 Model selection used EWT dev + GUM dev (the NER: GUM dev). No test data, and no text of a
 test split, was used for training, pretraining or choosing.
 The treebanks' documents are running text with their paragraph breaks (`# newpar`) kept as
@@ -125,6 +127,21 @@ def size_line(config: dict) -> str:
     return "; ".join(parts)
 
 
+def stages_line(config: dict) -> str:
+    """How the weights were trained, read from the config they were last trained with."""
+    training = config.get("training", {})
+    rate = training.get("optimizer", {}).get("learn_rate")
+    if training.get("optimizer", {}).get("use_averages") and isinstance(rate, dict):
+        return (
+            "Training ran in two stages (`train`, then `anneal` in `models/project.yml`): at a "
+            "constant learning rate first, then, from that stage's best checkpoint on dev, "
+            f"{training['max_steps']:,} more steps with the rate falling "
+            f"linearly from {rate['initial_rate']} to zero and the weights averaged; the "
+            "weights at the end of that schedule are the model."
+        )
+    return "Training ran at a constant learning rate; the best checkpoint on dev was kept."
+
+
 def has_own_ner_tok2vec(config: dict) -> bool:
     ner = config["components"].get("ner", {}).get("model", {}).get("tok2vec", {})
     return bool(ner) and "Listener" not in ner.get("@architectures", "Listener")
@@ -162,6 +179,7 @@ def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int, config: d
         coref=coref_text,
         anaphora=anaphora,
         size=size_line(config),
+        stages=stages_line(config),
         pretraining=PRETRAINING_ROW if has_own_ner_tok2vec(config) else "",
     )
 
@@ -211,6 +229,8 @@ def main() -> None:
         for wheel in Path(tmp).rglob("*.whl"):
             shutil.copy(wheel, args.out / wheel.name)
             print(f"Built {args.out / wheel.name} ({wheel.stat().st_size / 1e6:.1f} MB)")
+    # The card, readable in the repository without unpacking the wheel.
+    shutil.copy(args.pipeline / "README.md", args.out / "README.md")
 
 
 if __name__ == "__main__":
