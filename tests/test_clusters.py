@@ -81,6 +81,32 @@ def test_embedding_width_and_round_trip(tmp_path):
     numpy.testing.assert_allclose(changed[3], out[0][3])
 
 
+def test_v2_adds_the_static_vectors_and_v1_is_v2_without_them():
+    from spacy.vectors import Vectors
+
+    nlp = blank_with({"Enron": 806, "said": 116})
+    table = numpy.eye(3, 8, dtype="float32")
+    nlp.vocab.vectors = Vectors(
+        strings=nlp.vocab.strings,
+        data=table,
+        keys=[nlp.vocab.strings.add(w) for w in ("Enron", "Microsoft", "said")],
+    )
+    sizes = {"attrs": ATTRS, "rows": [50, 20, 20, 20], "cluster_bits": [0], "cluster_rows": [30]}
+    make = registry.architectures.get("quotes.ClusterHashEmbed.v2")
+    model = make(width=16, include_static_vectors=True, **sizes)
+    docs = [nlp("Enron said it .")]
+    model.initialize(X=docs)
+    out = model.predict(docs)[0]
+    assert out.shape == (4, 16)
+    # the same spelling and cluster with another vector reads differently
+    nlp.vocab.vectors.add(nlp.vocab.strings["Enron"], row=1)
+    assert not numpy.allclose(model.predict([nlp("Enron said it .")])[0][0], out[0])
+
+    v1 = registry.architectures.get("quotes.ClusterHashEmbed.v1")(width=16, **sizes)
+    v2 = make(width=16, include_static_vectors=False, **sizes)
+    assert [n.name for n in v1.walk()] == [n.name for n in v2.walk()]
+
+
 def test_the_table_is_saved_with_the_pipeline(tmp_path):
     nlp = blank_with({"Enron": 806})
     nlp.to_disk(tmp_path / "p")

@@ -111,16 +111,39 @@ def ClusterHashEmbed(
     cluster_rows: List[int],
 ) -> Model[List[Doc], List[Floats2d]]:
     """spaCy's MultiHashEmbed (no static vectors) plus one hashed table per cluster column."""
+    return ClusterHashEmbedVectors(width, attrs, rows, cluster_bits, cluster_rows, False)
+
+
+@registry.architectures("quotes.ClusterHashEmbed.v2")
+def ClusterHashEmbedVectors(
+    width: int,
+    attrs: List[str],
+    rows: List[int],
+    cluster_bits: List[int],
+    cluster_rows: List[int],
+    include_static_vectors: bool,
+) -> Model[List[Doc], List[Floats2d]]:
+    """v1, optionally with the pipeline's static vectors projected in, as MultiHashEmbed.v2
+    does (``[initialize] vectors`` names the table, e.g. scripts/minilm_vectors.py's)."""
     if len(rows) != len(attrs) or len(cluster_rows) != len(cluster_bits):
         raise ValueError("rows must match attrs and cluster_rows must match cluster_bits")
     all_rows = [*rows, *cluster_rows]
     embeddings = [
         HashEmbed(width, n, column=i, seed=8 + i, dropout=0.0) for i, n in enumerate(all_rows)
     ]
+    hashed = [
+        ClusterFeatures(attrs, cluster_bits), list2ragged(), with_array(concatenate(*embeddings))
+    ]
+    pieces = len(embeddings)
+    if include_static_vectors:
+        from spacy.ml.staticvectors import StaticVectors
+
+        hashed = [concatenate(chain(*hashed), StaticVectors(width, dropout=0.0))]
+        pieces += 1
+    # Without vectors the layers stay one flat chain, as v1 always built it, so that
+    # pipelines trained with v1 load their weights into the same tree.
     return chain(
-        ClusterFeatures(attrs, cluster_bits),
-        list2ragged(),
-        with_array(concatenate(*embeddings)),
-        with_array(Maxout(width, width * len(embeddings), nP=3, dropout=0.0, normalize=True)),
+        *hashed,
+        with_array(Maxout(width, width * pieces, nP=3, dropout=0.0, normalize=True)),
         ragged2list(),
     )
