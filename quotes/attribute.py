@@ -299,15 +299,17 @@ class Attributor:
         words = doc[first : last + 1]
         mention = _span(doc, words.start_char, words.end_char)
         person = rank or self._is_titled(token)
-        if not person and (token.ent_type_ in ORG_LABELS or self._short_for_org(words.text)) or (
-            not person
-            and not token.ent_type_
+        organisation = (
+            token.ent_type_ in ORG_LABELS
+            or self._short_for_org(words.text)
+            or not token.ent_type_
             and (
                 token.lower_ in ORG_NOUNS
                 or token.text.isupper()
                 or any(t.lower_ in ORG_NAME_WORDS for t in words)
             )
-        ):
+        )
+        if organisation and not person:
             name = self.fullest_org(words.text)
             return SpeakerRef(name=name, kind="organization", mention=mention)
         # The name is the run of proper nouns at the end of the phrase, minus honorifics.

@@ -651,13 +651,17 @@ def _last_word(token: Token) -> Token:
     return token
 
 
+def _after(verb: Token) -> Token | None:
+    return verb.nbor(1) if verb.i + 1 < len(verb.doc) else None
+
+
 def _colon_after(verb: Token) -> bool:
-    nxt = verb.nbor(1) if verb.i + 1 < len(verb.doc) else None
+    nxt = _after(verb)
     return nxt is not None and nxt.text == ":"
 
 
 def _quote_opens_after(verb: Token) -> bool:
-    nxt = verb.nbor(1) if verb.i + 1 < len(verb.doc) else None
+    nxt = _after(verb)
     return nxt is not None and nxt.text in ('"', "“", "``") and nxt.tag_ != "''"
 
 

@@ -18,7 +18,6 @@ at one row. Words come from spacy-lookups-data's English frequency list, most fr
 
 from __future__ import annotations
 
-import gzip
 import json
 import struct
 import zipfile
@@ -84,11 +83,9 @@ def word_vectors(
 
 def frequent_words(count: int) -> list[str]:
     """The ``count`` most frequent English word forms in spacy-lookups-data."""
-    import spacy_lookups_data
+    from silver_names import english_word_probs
 
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as file:
-        probs = json.load(file)
+    probs = english_word_probs()
     return sorted(probs, key=probs.get, reverse=True)[:count]
 
 

@@ -130,8 +130,9 @@ def size_line(config: dict) -> str:
 def stages_line(config: dict) -> str:
     """How the weights were trained, read from the config they were last trained with."""
     training = config.get("training", {})
-    rate = training.get("optimizer", {}).get("learn_rate")
-    if training.get("optimizer", {}).get("use_averages") and isinstance(rate, dict):
+    optimizer = training.get("optimizer", {})
+    rate = optimizer.get("learn_rate")
+    if optimizer.get("use_averages") and isinstance(rate, dict):
         return (
             "Training ran in two stages (`train`, then `anneal` in `models/project.yml`): at a "
             "constant learning rate first, then, from that stage's best checkpoint on dev, "

@@ -50,13 +50,18 @@ def first_names(docs: list[Doc]) -> set[str]:
     }
 
 
-def _common_words(max_rank_prob: float = -13.0) -> set[str]:
-    """Lower-case words more frequent than *max_rank_prob* (log probability) in English."""
+def english_word_probs() -> dict[str, float]:
+    """Word form -> log probability in English, from spacy-lookups-data."""
     import spacy_lookups_data
 
     path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        probs = json.load(f)
+        return json.load(f)
+
+
+def _common_words(max_rank_prob: float = -13.0) -> set[str]:
+    """Lower-case words more frequent than *max_rank_prob* (log probability) in English."""
+    probs = english_word_probs()
     return {w for w, p in probs.items() if p > max_rank_prob and w.islower()}
 
 
