@@ -124,6 +124,23 @@ def test_model_card_describes_the_architecture_in_the_config() -> None:
     assert "spacy pretrain" not in card(meta, metrics, None, 1, joint)
     assert "spacy pretrain" in card(meta, metrics, None, 1, apart)
 
+    # Static vectors are named, sized and credited only when the tok2vec reads them.
+    table = {"width": 128, "vectors": 45875, "keys": 134559, "name": None, "mode": "default"}
+    with_vectors = {"components": {**joint["components"]}}
+    with_vectors["components"]["tok2vec"] = {
+        "model": {
+            "embed": {"attrs": ["NORM"], "include_static_vectors": True},
+            "encode": {"width": 128, "depth": 4},
+        }
+    }
+    assert size_line(with_vectors, table).endswith(
+        "static vectors, 45,875 rows x 128 dims (134,559 word forms)"
+    )
+    assert size_line(joint, table).endswith("no static vectors")
+    credited = card({**meta, "vectors": table}, metrics, None, 1, with_vectors)
+    assert "all-MiniLM-L6-v2" in credited and "45,875 lowercased word forms" in credited
+    assert "MiniLM" not in card({**meta, "vectors": table}, metrics, None, 1, joint)
+
 
 def test_model_card_tells_an_annealed_training_from_a_single_stage() -> None:
     import anneal_config

