@@ -137,6 +137,7 @@ def test_model_card_describes_the_architecture_in_the_config() -> None:
         "static vectors, 45,875 rows x 128 dims (134,559 word forms)"
     )
     assert size_line(joint, table).endswith("no static vectors")
+    assert size_line(with_vectors, {**table, "vectors": 0}).endswith("no static vectors")
     credited = card({**meta, "vectors": table}, metrics, None, 1, with_vectors)
     assert "all-MiniLM-L6-v2" in credited and "45,875 lowercased word forms" in credited
     assert "MiniLM" not in card({**meta, "vectors": table}, metrics, None, 1, joint)

@@ -117,9 +117,13 @@ VECTORS_ROW = (
 )
 
 
-def has_static_vectors(config: dict) -> bool:
+def vectors_read(config: dict, vectors: dict | None) -> dict | None:
+    """Meta's `vectors` table if the tok2vec reads it: a table the config ignores costs
+    nothing at run time and is no part of the model."""
     embed = config["components"]["tok2vec"]["model"]["embed"]
-    return bool(embed.get("include_static_vectors"))
+    if embed.get("include_static_vectors") and vectors and vectors.get("vectors"):
+        return vectors
+    return None
 
 
 def size_line(config: dict, vectors: dict | None = None) -> str:
@@ -137,7 +141,7 @@ def size_line(config: dict, vectors: dict | None = None) -> str:
     if has_own_ner_tok2vec(config):
         ner = components["ner"]["model"]["tok2vec"]
         parts.append(f"ner with its own tok2vec, width {ner['encode']['width']}")
-    if has_static_vectors(config) and vectors:
+    if vectors := vectors_read(config, vectors):
         parts.append(
             f"static vectors, {vectors['vectors']:,} rows x {vectors['width']} dims"
             f" ({vectors['keys']:,} word forms)"
@@ -191,7 +195,7 @@ def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int, config: d
         coref_text = "; ".join(parts)
     else:
         coref_text = "not measured"
-    vectors = meta.get("vectors") or {}
+    vectors = vectors_read(config, meta.get("vectors"))
     return CARD.format(
         version=meta["version"],
         description=meta["description"],
@@ -204,7 +208,7 @@ def card(meta: dict, metrics: dict, coref: dict | None, anaphora: int, config: d
         stages=stages_line(config),
         pretraining=PRETRAINING_ROW if has_own_ner_tok2vec(config) else "",
         vectors=VECTORS_ROW.format(width=vectors["width"], rows=vectors["vectors"])
-        if has_static_vectors(config) and vectors.get("vectors")
+        if vectors
         else "",
     )
 
