@@ -297,6 +297,16 @@ class Counts:
     cues_right: int = 0
     direct_gold: int = 0
     direct_attributed: int = 0
+    # exact spans per role (both ends agree after trim_span; one-to-one): hits, predicted, gold
+    exact_source: int = 0
+    exact_source_predicted: int = 0
+    exact_source_gold: int = 0
+    exact_cue: int = 0
+    exact_cue_predicted: int = 0
+    exact_cue_gold: int = 0
+    exact_content: int = 0
+    exact_content_predicted: int = 0
+    exact_content_gold: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(**{k: v + getattr(other, k) for k, v in asdict(self).items()})
@@ -313,6 +323,18 @@ class Counts:
             "attribution_f1": attribution[2],
             "direct_attributed": ratio(self.direct_attributed, self.direct_gold),
             "cue_accuracy": ratio(self.cues_right, self.cues_scored),
+            **{
+                f"exact_{role}_{name}": value
+                for role in EXACT_ROLES
+                for name, value in zip(
+                    ("p", "r", "f1"),
+                    prf(
+                        getattr(self, f"exact_{role}"),
+                        getattr(self, f"exact_{role}_predicted"),
+                        getattr(self, f"exact_{role}_gold"),
+                    ),
+                )
+            },
         }
 
 
@@ -330,10 +352,76 @@ def prf(hits: int, predicted: int, gold: int) -> tuple[float | None, float | Non
     return p, r, f
 
 
-def count(predictions: Sequence[Predicted], gold: Sequence[GoldAttribution]) -> Counts:
-    """The counts for one article."""
+EXACT_ROLES = ("source", "cue", "content")
+# What an exact span may differ by at its ends: whitespace, quote marks, final punctuation.
+_TRIM_START = " \t\r\n\"“”„«»'‘’"
+_TRIM_END = _TRIM_START + ".,;:!?"
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span's ends without whitespace, quote marks or final punctuation (CofeNet's exact match
+    on PolNeAR compares token spans; this is its character-level equivalent)."""
+    while start < end and text[start] in _TRIM_START:
+        start += 1
+    while end > start and text[end - 1] in _TRIM_END:
+        end -= 1
+    return start, end
+
+
+def _role_spans(
+    text: str, spans: Iterable[tuple[int | None, int | None]]
+) -> set[tuple[int, int]]:
+    out = set()
+    for start, end in spans:
+        if start is None or end is None:
+            continue
+        trimmed = trim_span(text, start, end)
+        if trimmed[1] > trimmed[0]:
+            out.add(trimmed)
+    return out
+
+
+def exact_spans(
+    text: str, predictions: Sequence[Predicted], gold: Sequence[GoldAttribution]
+) -> dict[str, tuple[int, int, int]]:
+    """Per role: (exact hits, predicted spans, gold spans); each distinct span counts once.
+
+    A gold Source or Cue in several pieces is the stretch from its first piece to its last."""
+    predicted_spans = {
+        "source": _role_spans(text, ((p.speaker_start, p.speaker_end) for p in predictions)),
+        "cue": _role_spans(text, ((p.cue_start, p.cue_end) for p in predictions)),
+        "content": _role_spans(text, ((p.start, p.end) for p in predictions)),
+    }
+
+    def whole(pieces: Sequence[Span]) -> tuple[int | None, int | None]:
+        return (pieces[0].start, pieces[-1].end) if pieces else (None, None)
+
+    gold_spans = {
+        "source": _role_spans(text, (whole(g.source) for g in gold)),
+        "cue": _role_spans(text, (whole(g.cue) for g in gold)),
+        "content": _role_spans(text, ((g.content.start, g.content.end) for g in gold)),
+    }
+    return {
+        role: (
+            len(predicted_spans[role] & gold_spans[role]),
+            len(predicted_spans[role]),
+            len(gold_spans[role]),
+        )
+        for role in EXACT_ROLES
+    }
+
+
+def count(
+    predictions: Sequence[Predicted], gold: Sequence[GoldAttribution], text: str | None = None
+) -> Counts:
+    """The counts for one article (exact spans too when the article's ``text`` is given)."""
     matched = match(predictions, gold)
     c = Counts(articles=1, predicted=len(predictions), gold=len(gold), matched=len(matched))
+    if text is not None:
+        for role, (hits, n_pred, n_gold) in exact_spans(text, predictions, gold).items():
+            setattr(c, f"exact_{role}", hits)
+            setattr(c, f"exact_{role}_predicted", n_pred)
+            setattr(c, f"exact_{role}_gold", n_gold)
     c.direct_gold = sum(g.direct for g in gold)
     for i, j in matched.items():
         p, g = predictions[i], gold[j]
@@ -368,7 +456,7 @@ class Report:
 def score(results: Iterable[tuple[GoldArticle, Sequence[Predicted]]]) -> Report:
     report = Report()
     for gold, predictions in results:
-        report.add(gold.publisher, count(predictions, gold.attributions))
+        report.add(gold.publisher, count(predictions, gold.attributions, gold.article.text))
     return report
 
 
@@ -764,6 +852,9 @@ FIGURES = (
     ("attribution_f1", "attribution F1"),
     ("direct_attributed", "direct quotes attributed"),
     ("cue_accuracy", "cue accuracy"),
+    ("exact_source_f1", "exact source F1"),
+    ("exact_cue_f1", "exact cue F1"),
+    ("exact_content_f1", "exact content F1"),
 )
 
 

@@ -457,3 +457,33 @@ def test_a_quote_split_at_its_cue_leaves_a_piece_of_a_matched_gold():
         "All of us.",
     )
     assert "piece of a matched gold" in error.tags
+
+
+def test_exact_spans_agree_at_both_ends_after_trimming_marks_and_final_punctuation():
+    text = 'Ann Lee said: "We will win this." He thinks the plan works, aides said.'
+    g = [
+        gold(text, '"We will win this."', "said", "Ann Lee"),
+        gold(text, "the plan works,", "thinks", "He"),
+    ]
+    p = [
+        # the content without its marks and full stop is the same span; the source is not
+        pred(text, "We will win this", "Ann Lee", mention="Lee", cue="said"),
+        # one word short of the gold content: not exact, though close enough to match
+        pred(text, "plan works", "He", mention="He", cue="thinks"),
+    ]
+    c = count(p, g, text)
+    assert (c.exact_content, c.exact_content_predicted, c.exact_content_gold) == (1, 2, 2)
+    assert (c.exact_source, c.exact_source_predicted, c.exact_source_gold) == (1, 2, 2)
+    assert (c.exact_cue, c.exact_cue_predicted, c.exact_cue_gold) == (2, 2, 2)
+    f = c.figures()
+    assert f["exact_cue_f1"] == 1.0 and f["exact_content_f1"] == pytest.approx(0.5)
+    # without the text no exact figures are counted (nothing to score is not zero)
+    assert count(p, g).figures()["exact_source_f1"] is None
+
+
+def test_a_repeated_span_counts_once():
+    text = '"Yes," she said. "No," she said.'
+    g = [gold(text, '"Yes,"', "said", "she")]
+    p = [pred(text, "Yes", mention="she", cue="said"), pred(text, "Yes", mention="she", cue="said")]
+    c = count(p, g, text)
+    assert (c.exact_content, c.exact_content_predicted) == (1, 1)
