@@ -17,6 +17,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from . import attribution_model
 from .cues import (
     DOCUMENT_NOUNS,
     FIRST_PERSON,
@@ -84,7 +85,8 @@ class QuoteFinder:
         self.resolve_pronoun = resolve_pronoun
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.quotes = quotes_in(doc, self.resolve_pronoun)
+        # the learned model's span boundaries, where it and the rules read the same report
+        doc._.quotes = attribution_model.refine(doc, quotes_in(doc, self.resolve_pronoun))
         return doc
 
 

@@ -206,7 +206,12 @@ def speakers(db_path: str, limit: int) -> None:
     "--tagger/--no-tagger",
     default=True,
     show_default=True,
-    help="Let the rules consult the learned attribution tagger (en_quotes_sm only).",
+    help="Let the rules work with the learned attribution model (the MiniLM encoder's).",
+)
+@click.option(
+    "--compare-cnn",
+    is_flag=True,
+    help="Also score the rules with the older CNN tagger (column quotes-cnn; runs twice).",
 )
 def eval_command(
     split_dir: str,
@@ -216,6 +221,7 @@ def eval_command(
     limit: int,
     baseline: bool,
     tagger: bool,
+    compare_cnn: bool,
 ) -> None:
     """Score quotes and their attribution against an annotated PolNeAR split.
 
@@ -228,7 +234,9 @@ def eval_command(
     from quotes import evaluate
 
     try:
-        result = evaluate.evaluate(split_dir, model, limit or None, baseline, tagger=tagger)
+        result = evaluate.evaluate(
+            split_dir, model, limit or None, baseline, tagger=tagger, compare_cnn=compare_cnn
+        )
     except (indexer.PipelineUnavailable, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(evaluate.table(result))

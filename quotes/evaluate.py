@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 MIN_OVERLAP = 0.5  # of the shorter span
 OURS, BASELINE = "quotes", "textacy"
+# the rules with the older CNN tagger (quotes/learned.py), before the encoder's model led
+OURS_CNN = "quotes-cnn"
 
 # --- gold: BRAT standoff ------------------------------------------------------------------
 
@@ -656,7 +658,7 @@ def textacy_available() -> bool:
 
 
 def make_runner(
-    model: str, batch_size: int = 16, baseline: bool = True, tagger: bool = True
+    model: str, batch_size: int = 16, baseline: bool = True, tagger: bool | str = True
 ) -> Runner:
     """Run ``quotes.pipeline.find_quotes``, keeping each Doc for the baseline when asked."""
     from quotes import pipeline
@@ -801,12 +803,14 @@ def evaluate(
     batch_size: int = 16,
     progress_callback: Callable[[str], None] | None = None,
     tagger: bool = True,
+    compare_cnn: bool = False,
 ) -> Evaluation:
     """Score the pipeline (and textacy, when ``baseline`` and installed) on a split directory.
 
     Speakers are resolved through one :class:`quotes.speakers.SpeakerIndex` across the split,
     as ``quotes index`` would for these files in one run, and names are read once every article
-    is done, as ``quotes export`` would read them.
+    is done, as ``quotes export`` would read them. With ``compare_cnn``, the pipeline runs a
+    second time with the older CNN tagger instead of the encoder's model (column quotes-cnn).
     """
     from quotes.speakers import SpeakerIndex
 
@@ -837,6 +841,17 @@ def evaluate(
             f"textacy refused {refused} of {len(theirs)} articles (an odd number of quotation "
             "marks); they count as having no baseline quotes"
         )
+    if compare_cnn:
+        index = SpeakerIndex([])
+        before = []
+        for article, quotes, _ in make_runner(model, batch_size, False, "cnn")(
+            g.article for g in gold
+        ):
+            pairs = [(q, index.resolve(q.speaker) if q.speaker else None) for q in quotes]
+            before.append((by_source[article.source], [predicted(q, s) for q, s in pairs]))
+            if progress_callback:
+                progress_callback(article.source)
+        reports[OURS_CNN] = score(before)
     found = [e for g, predictions in mine for e in errors(g, predictions)]
     return Evaluation(str(split_dir), model, len(gold), reports, found, notes)
 

@@ -959,6 +959,7 @@ def find_quotes(doc: Doc) -> list[Found]:
         if _is_scare_quote(doc, m, para_starts):
             continue
         found.append(Found(m.start, m.end, "direct", None, [m], linked=False))
+    found += _model_reports(doc, found)
     for f in found:
         k = bisect.bisect_right(para_starts, f.start) - 1
         f.start_of_paragraph = para_starts[k] if k >= 0 else 0
@@ -966,6 +967,42 @@ def find_quotes(doc: Doc) -> list[Found]:
     found += _headline(doc, paragraphs, found)
     found.sort(key=lambda f: (f.start, f.end))
     return _join_interrupted(text, found)
+
+
+def _model_reports(doc: Doc, found: list[Found]) -> list[Found]:
+    """Reports the learned attribution model links to a cue and a source and no rule found
+    ("The Daily Ledger has learned that ...", "Republicans are raising questions about ...");
+    nothing when the pipeline has no attribution model (quotes/attribution_model.py)."""
+    links = doc._.attribution_links if Doc.has_extension("attribution_links") else None
+    if not links:
+        return []
+    taken = [(f.start, f.end) for f in found]
+    text = doc.text
+    out = []
+    for link in links:
+        if link["cue"] is None or link["source"] is None:
+            continue  # a clause nobody is said to have said is more often the model's mistake
+        trimmed = _trim_tokens(doc, link["content"][0], link["content"][1] - 1)
+        if trimmed is None:
+            continue
+        start, end = _char_range(doc[trimmed[0]], doc[trimmed[1]])
+        if any(start < e and s < end for s, e in taken):
+            continue
+        if len(_WORDS.findall(text[start:end])) < MIN_LEARNED_WORDS:
+            continue
+        cue_span = doc[link["cue"][0] : link["cue"][1]]
+        words = [t for t in cue_span if not (t.is_punct or t.is_space)]
+        if not words:
+            continue
+        verbs = [t for t in words if t.pos_ in ("VERB", "NOUN") and t.lemma_ not in ("be", "have")]
+        word = cue_span.root if cue_span.root in verbs else (verbs[0] if verbs else words[-1])
+        source = doc[link["source"][0] : link["source"][1]]
+        lemma = cue_lemma(word.text, word.lemma_) or word.lemma_ or word.lower_
+        cue = Cue(word, lemma, words[-1], source.root, (start, end), learned=True)
+        kind = "direct" if text[start] in "\"“‘'" else "indirect"
+        out.append(Found(start, end, kind, cue, linked=True))
+        taken.append((start, end))
+    return out
 
 
 MAX_HEADLINE_WORDS = 20

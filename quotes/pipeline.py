@@ -15,6 +15,7 @@ from spacy.language import Language
 
 from . import (
     attribute,  # noqa: F401  (registers the "quotes" factory)
+    attribution_model,
     learned,
 )
 from .records import Article, Quote
@@ -28,13 +29,17 @@ class ModelNotFound(Exception):
 
 
 @lru_cache(maxsize=None)
-def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
+def load(model: str = DEFAULT_MODEL, tagger: bool | str = True) -> Language:
     """The pipeline ``model`` with coreference (when available) and the ``quotes`` component.
 
-    With ``tagger``, the attribution tagger shipped in ``quotes/data`` joins the pipeline when
-    ``model`` has the tok2vec it was trained on (en_quotes_sm); other pipelines run the rules
-    alone.
+    ``tagger`` says which learned attribution model the rules work with: ``True`` or
+    ``"encoder"``, the attribution model on the frozen MiniLM encoder shipped in ``quotes/data``
+    (any pipeline with a parser; raises when it cannot be loaded); ``"cnn"``, the older CNN
+    tagger on en_quotes_sm's tok2vec (only with the tok2vec it was trained on); ``False``, the
+    rules alone.
     """
+    if tagger not in (True, False, "encoder", "cnn"):
+        raise ValueError(f"tagger must be True, False, 'encoder' or 'cnn', not {tagger!r}")
     if Path(model).is_dir():
         _register_own_code()
     try:
@@ -55,7 +60,9 @@ def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
         except Exception as error:  # coreferee raises several types when its model is missing
             _warn_once(f"No coreference for {model!r} ({error}); pronouns resolve heuristically.")
     _narrow_coreference(nlp)
-    if tagger:
+    if tagger is True or tagger == "encoder":
+        attribution_model.attach(nlp)
+    elif tagger == "cnn":
         learned.attach(nlp)
     if "quotes" not in nlp.pipe_names:
         nlp.add_pipe("quotes", last=True)

@@ -1,0 +1,71 @@
+"""What the encoder and the attribution head cost beside the rest of the pipeline, on one core.
+
+    OMP_NUM_THREADS=1 python models/attribution/scripts/benchmark_encoder.py \
+        [--texts ../shared/corpora/polnear/data/dev/text] [--limit 60] [--repeat 1]
+
+Loads the pipeline `quotes index` uses (quotes.pipeline.load), pins onnxruntime and BLAS to one
+thread, runs each article through each component in turn and adds up each component's time. The
+bar (issue 12): quotes_encoder + attribution_model take at most 60% of the time of all the other
+components together. Prints words/s and the ratio; exits 1 when the bar is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[3]
+LEARNED = ("quotes_encoder", "attribution_model")
+BAR = 0.60
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--texts", type=Path, default=ROOT.parent / "shared/corpora/polnear/data/dev/text")
+    ap.add_argument("--limit", type=int, default=60)
+    ap.add_argument("--model", default="en_quotes_sm")
+    args = ap.parse_args()
+
+    from quotes import encoder, ingest, pipeline
+
+    nlp = pipeline.load(args.model)
+    # onnxruntime picks its own thread count: pin the encoder to one thread as well
+    nlp.get_pipe("quotes_encoder").encoder = encoder.Encoder(encoder.SHIPPED, threads=1)
+    paths = sorted(args.texts.glob("*.txt"))[: args.limit]
+    texts = [ingest.read_article(str(p)).text for p in paths]
+    # warm up (first calls allocate)
+    for name, proc in nlp.pipeline:
+        proc(nlp.make_doc(texts[0]) if name == nlp.pipe_names[0] else nlp(texts[0][:200]))
+    seconds: dict[str, float] = defaultdict(float)
+    words = 0
+    for text in texts:
+        t = time.perf_counter()
+        doc = nlp.make_doc(text)
+        seconds["tokenizer"] += time.perf_counter() - t
+        words += sum(1 for token in doc if not token.is_space and not token.is_punct)
+        for name, proc in nlp.pipeline:
+            t = time.perf_counter()
+            doc = proc(doc)
+            seconds[name] += time.perf_counter() - t
+    learned = sum(seconds[n] for n in LEARNED)
+    rest = sum(s for n, s in seconds.items() if n not in LEARNED)
+    print(f"{len(texts)} articles, {words} words, one thread")
+    for name, s in sorted(seconds.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<20}{s:8.2f} s")
+    print(f"encoder + head: {learned:.2f} s; the rest of the pipeline: {rest:.2f} s")
+    print(f"whole pipeline: {words / (learned + rest):.0f} words/s")
+    ratio = learned / rest
+    print(f"encoder + head / rest = {ratio:.2f} (bar: at most {BAR:.2f})")
+    sys.exit(0 if ratio <= BAR else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,348 @@
+"""The learned attribution model: cue, source and content spans from the frozen encoder's features.
+
+The ``attribution_model`` component reads ``doc._.encoder_features`` (quotes/encoder.py) and the
+rules' per-token signals (inside quote marks, a known cue word, the parse's clauses:
+:func:`rule_inputs`), runs a small head (a 2-layer bidirectional LSTM, numpy at run time) and
+decodes whole spans with a constrained Viterbi over B/I/O labels (an ``I-`` only continues its
+own role). It writes the labels to ``doc._.attribution_iob``, the same place the older CNN tagger
+(quotes/learned.py) wrote them, so every consumer of the tagger reads it unchanged, and links
+each content to its cue and source in ``doc._.attribution_links``.
+
+The head's weights ship in ``quotes/data/attribution_model`` (``head.npz`` and ``meta.json``),
+trained by models/attribution (``python models/attribution/scripts/recipe.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import encoder as _encoder  # noqa: F401  (registers "quotes_encoder")
+from . import learned
+
+SHIPPED = Path(__file__).parent / "data" / "attribution_model"
+LABELS = learned.LABELS  # O, B-CUE, I-CUE, B-SOURCE, I-SOURCE, B-CONTENT, I-CONTENT
+N_RULES = learned.N_FEATURES + 2
+
+if not Doc.has_extension("attribution_links"):
+    Doc.set_extension("attribution_links", default=None)
+
+
+class ModelMissing(RuntimeError):
+    """The shipped attribution head (quotes/data/attribution_model) cannot be loaded."""
+
+
+def rule_inputs(doc: Doc) -> numpy.ndarray:
+    """The rules' signals per token (0/1): quotes.learned.rule_features, then a sentence's first
+    token and a paragraph's first token (a content rarely runs over a paragraph break)."""
+    X = numpy.zeros((len(doc), N_RULES), dtype="f")
+    if not len(doc):
+        return X
+    X[:, : learned.N_FEATURES] = learned.rule_features(doc)
+    sents = doc.has_annotation("SENT_START")
+    for token in doc:
+        if sents and token.is_sent_start:
+            X[token.i, learned.N_FEATURES] = 1.0
+        if token.i == 0 or "\n" in doc[token.i - 1].text:
+            X[token.i, learned.N_FEATURES + 1] = 1.0
+    return X
+
+
+# --- the head -------------------------------------------------------------------------------------
+
+
+def build_head(
+    n_inputs: int,
+    width: int = 128,
+    depth: int = 3,
+    window: int = 1,
+    pieces: int = 2,
+    dropout: float = 0.1,
+):
+    """Maxout to ``width``, ``depth`` residual window layers (``window`` tokens each side), softmax.
+
+    A convolutional head over the encoder's contextual features: the encoder already sees 256
+    word pieces; the windows add the neighbours' decisions. (A 2-layer BiLSTM was measured too:
+    thinc's numpy LSTM trains at ~650 tokens/s on this machine and runs at ~1,200 tokens/s, too
+    slow for the recipe's and the pipeline's budgets; see models/attribution/README.md.)
+    """
+    from thinc.api import Maxout, Softmax, chain, clone, expand_window, residual, with_array
+
+    layer = chain(
+        expand_window(window_size=window),
+        Maxout(nO=width, nI=width * (2 * window + 1), nP=pieces, dropout=dropout, normalize=True),
+    )
+    return with_array(
+        chain(
+            Maxout(nO=width, nI=n_inputs, nP=pieces, dropout=dropout, normalize=True),
+            clone(residual(layer), depth),
+            Softmax(nO=len(LABELS), nI=width),
+        )
+    )
+
+
+def allowed_transitions() -> numpy.ndarray:
+    """allowed[a, b]: may label b follow label a? An I- only continues its own role."""
+    n = len(LABELS)
+    ok = numpy.ones((n, n), dtype=bool)
+    for b, label in enumerate(LABELS):
+        if label.startswith("I-"):
+            role = label[2:]
+            ok[:, b] = [prev in (f"B-{role}", f"I-{role}") for prev in LABELS]
+    return ok
+
+
+_ALLOWED = allowed_transitions()
+_START_OK = numpy.array([not label.startswith("I-") for label in LABELS])
+
+
+def viterbi(probs: numpy.ndarray) -> list[int]:
+    """The most probable label sequence in which every span is whole (B then I's of its role)."""
+    n = len(probs)
+    if n == 0:
+        return []
+    logp = numpy.log(numpy.clip(probs, 1e-9, 1.0))
+    trans = numpy.where(_ALLOWED, 0.0, -numpy.inf)
+    score = numpy.where(_START_OK, logp[0], -numpy.inf)
+    back = numpy.zeros((n, len(LABELS)), dtype=numpy.int64)
+    for i in range(1, n):
+        cand = score[:, None] + trans  # prev x cur
+        back[i] = cand.argmax(0)
+        score = cand.max(0) + logp[i]
+    path = [int(score.argmax())]
+    for i in range(n - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    return path[::-1]
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+Span3 = tuple[int, int, str]  # token start, token end (exclusive), role
+
+
+def _sentence_of(doc: Doc, i: int) -> int:
+    return doc[i].sent.start if doc.has_annotation("SENT_START") else 0
+
+
+def _paragraph_breaks(doc: Doc) -> numpy.ndarray:
+    """Cumulative count of paragraph breaks before each token."""
+    breaks = numpy.fromiter(("\n" in t.text for t in doc), dtype=numpy.int64, count=len(doc))
+    return numpy.concatenate([[0], numpy.cumsum(breaks)])[:-1] if len(doc) else breaks
+
+
+def link(doc: Doc, spans: list[Span3]) -> list[dict]:
+    """Each content with its cue and that cue's source: the nearest cue in the content's own
+    sentence (or, failing that, the sentence before or after in the same paragraph: "He said
+    so on Tuesday. 'We will not ...'"), then the source nearest that cue in the cue's sentence.
+    """
+    para = _paragraph_breaks(doc)
+    cues = [s for s in spans if s[2] == "CUE"]
+    sources = [s for s in spans if s[2] == "SOURCE"]
+    sent = {i: _sentence_of(doc, i) for s in spans for i in (s[0], s[1] - 1)}
+
+    def gap(a: Span3, b: Span3) -> int:
+        if a[1] <= b[0]:
+            return b[0] - a[1]
+        if b[1] <= a[0]:
+            return a[0] - b[1]
+        return 0
+
+    def same_sentence(a: Span3, b: Span3) -> bool:
+        sa = {sent[a[0]], sent[a[1] - 1]}
+        sb = {sent[b[0]], sent[b[1] - 1]}
+        return bool(sa & sb)
+
+    links = []
+    for content in (s for s in spans if s[2] == "CONTENT"):
+        near = [c for c in cues if para[c[0]] == para[content[0]] or para[c[0]] == para[content[1] - 1]]
+        inside = [c for c in near if same_sentence(c, content)]
+        pool = inside or [c for c in near if gap(c, content) <= 40]
+        cue = min(pool, key=lambda c: gap(c, content), default=None)
+        source = None
+        if cue is not None:
+            mates = [s for s in sources if same_sentence(s, cue) and para[s[0]] == para[cue[0]]]
+            source = min(mates, key=lambda s: gap(s, cue), default=None)
+        links.append(
+            {
+                "content": [content[0], content[1]],
+                "cue": [cue[0], cue[1]] if cue else None,
+                "source": [source[0], source[1]] if source else None,
+            }
+        )
+    return links
+
+
+# --- run time -------------------------------------------------------------------------------------
+
+
+class Head:
+    """The trained head (thinc weights) and its settings, loaded once per process."""
+
+    def __init__(self, path: Path = SHIPPED) -> None:
+        meta_path, weights = Path(path) / "meta.json", Path(path) / "head.bin"
+        for needed in (meta_path, weights):
+            if not needed.exists():
+                raise ModelMissing(
+                    f"{needed} is missing; reinstall quotes, or train the head with "
+                    "models/attribution/scripts/recipe.py"
+                )
+        self.meta = json.loads(meta_path.read_text())
+        if tuple(self.meta["labels"]) != LABELS:
+            raise ModelMissing(f"{weights} was trained on other labels: {self.meta['labels']}")
+        self.model = build_head(
+            self.meta["inputs"], self.meta["width"], self.meta["depth"], self.meta["window"],
+            self.meta["pieces"],
+        )
+        self.model.from_bytes(weights.read_bytes())
+
+    def probabilities(self, features: numpy.ndarray, rules: numpy.ndarray) -> numpy.ndarray:
+        X = numpy.hstack([features.astype("f"), rules.astype("f")])
+        if X.shape[1] != self.meta["inputs"]:
+            raise ModelMissing(
+                f"the head reads {self.meta['inputs']} inputs per token, the Doc gives {X.shape[1]}"
+            )
+        return self.model.ops.to_numpy(self.model.predict([self.model.ops.asarray2f(X)])[0])
+
+    def tags(self, doc: Doc) -> list[str]:
+        if not len(doc):
+            return []
+        feats = doc._.encoder_features
+        if feats is None or len(feats) != len(doc):
+            raise ValueError(
+                "attribution_model needs doc._.encoder_features: add the quotes_encoder "
+                "component before it"
+            )
+        probs = self.probabilities(feats, rule_inputs(doc))
+        return [LABELS[i] for i in viterbi(probs)]
+
+
+@lru_cache(maxsize=None)
+def load(path: str = str(SHIPPED)) -> Head:
+    return Head(Path(path))
+
+
+@Language.factory(
+    "attribution_model",
+    requires=["doc._.encoder_features", "token.dep", "token.lemma"],
+    assigns=["doc._.attribution_iob", "doc._.attribution_links"],
+    default_config={"path": None, "keep_features": False},
+)
+def make_attribution_model(
+    nlp: Language, name: str, path: str | None, keep_features: bool
+) -> AttributionModel:
+    return AttributionModel(load(path or str(SHIPPED)), keep_features)
+
+
+class AttributionModel:
+    """Labels cue / source / content spans (``doc._.attribution_iob``) and links them
+    (``doc._.attribution_links``: token offsets of each content, its cue and its source).
+
+    Unless ``keep_features``, the encoder's features are dropped once read: they are 384 floats
+    per token, and nothing after this component needs them.
+    """
+
+    def __init__(self, head: Head, keep_features: bool = False) -> None:
+        self.head, self.keep_features = head, keep_features
+
+    def __call__(self, doc: Doc) -> Doc:
+        tags = self.head.tags(doc)
+        doc._.attribution_iob = tags
+        doc._.attribution_links = link(doc, learned.spans_from_iob(tags))
+        if not self.keep_features:
+            doc._.encoder_features = None
+        return doc
+
+
+def attach(nlp: Language, path: str | None = None) -> None:
+    """Add the encoder and the attribution model after the parse and names (``ner``).
+
+    Raises EncoderMissing / ModelMissing when either cannot be loaded: a broken install must
+    say so rather than quietly fall back to the rules alone.
+    """
+    if "attribution_model" in nlp.pipe_names:
+        return
+    after = "ner" if "ner" in nlp.pipe_names else nlp.pipe_names[-1]
+    for later in ("person_titles", "entity_ruler"):
+        if later in nlp.pipe_names and nlp.pipe_names.index(later) > nlp.pipe_names.index(after):
+            after = later
+    nlp.add_pipe("quotes_encoder", after=after)
+    nlp.add_pipe(
+        "attribution_model", after="quotes_encoder", config={"path": path} if path else {}
+    )
+
+
+# --- the model's spans refine the rules' quotes ---------------------------------------------------
+
+# Which of the model's spans replace the rules' boundaries (measured on PolNeAR dev, see
+# models/attribution/README.md).
+REFINE_ROLES = ("SOURCE", "CUE", "CONTENT")
+
+
+def _char_spans(doc: Doc, role: str) -> list[tuple[int, int]]:
+    tags = doc._.attribution_iob or []
+    out = []
+    for s, e, r in learned.spans_from_iob(tags):
+        if r == role:
+            words = [t for t in doc[s:e] if not t.is_space]
+            if words:
+                out.append((words[0].idx, words[-1].idx + len(words[-1].text)))
+    return out
+
+
+def _best_overlap(
+    target: tuple[int, int], spans: list[tuple[int, int]], min_jaccard: float
+) -> tuple[int, int] | None:
+    best, best_j = None, min_jaccard
+    for s, e in spans:
+        inter = min(e, target[1]) - max(s, target[0])
+        if inter <= 0:
+            continue
+        j = inter / (max(e, target[1]) - min(s, target[0]))
+        if j >= best_j:
+            best, best_j = (s, e), j
+    return best
+
+
+def refine(doc: Doc, quotes: list, roles: tuple[str, ...] = REFINE_ROLES) -> list:
+    """The rules' quotes with the model's boundaries where both read the same thing.
+
+    A speaker mention, cue or reported clause (not a quotation the marks bound) that a model
+    span overlaps takes the model's ends: it learnt PolNeAR's boundaries ("President Donald
+    Trump", "told reporters"), the rules take a parse's. Nothing changes without the model.
+    """
+    from dataclasses import replace
+
+    from .records import Span as CharSpan
+
+    if doc._.attribution_iob is None:
+        return quotes
+    spans = {role: _char_spans(doc, role) for role in roles}
+
+    def char_span(ends: tuple[int, int]) -> CharSpan:
+        return CharSpan(ends[0], ends[1], doc.text[ends[0] : ends[1]])
+
+    out = []
+    for q in quotes:
+        if "CONTENT" in spans and q.kind != "direct":
+            new = _best_overlap((q.content.start, q.content.end), spans["CONTENT"], 0.5)
+            cue = (q.cue.start, q.cue.end) if q.cue else None
+            if new and not (cue and new[0] < cue[1] and cue[0] < new[1]):
+                q = replace(q, content=char_span(new))
+        if "CUE" in spans and q.cue is not None:
+            new = _best_overlap((q.cue.start, q.cue.end), spans["CUE"], 0.01)
+            if new and not (new[0] < q.content.end and q.content.start < new[1]):
+                q = replace(q, cue=char_span(new))
+        if "SOURCE" in spans and q.mention is not None:
+            new = _best_overlap((q.mention.start, q.mention.end), spans["SOURCE"], 0.01)
+            if new and not (new[0] < q.content.end and q.content.start < new[1]):
+                if q.speaker is not None and q.speaker.mention is not None:
+                    q = replace(q, speaker=replace(q.speaker, mention=char_span(new)))
+                elif q.unresolved_mention is not None:
+                    q = replace(q, unresolved_mention=char_span(new))
+        out.append(q)
+    return out
