@@ -424,6 +424,9 @@ class Attributor:
         mention = _span(self.doc, token.idx, token.idx + len(token.text))
         kinds = _pronoun_kinds(token.lower_)
         antecedents = [t for t in self.resolve_pronoun(token) if t.i != token.i]
+        # "The US is overplaying the significance of ..., it charged": a speaker does not
+        # speak of itself in the third person, so a name inside the quote is not its "it".
+        antecedents = [t for t in antecedents if not f.start <= t.idx < f.end]
         refs = [self.speaker_of(t, f)[0] for t in antecedents]
         # Coreference proposes, agreement disposes: "he" never stands for Syria.
         refs = [r for r in refs if r is not None]

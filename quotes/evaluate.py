@@ -881,10 +881,10 @@ def table(evaluation: Evaluation) -> str:
     """The figures as a plain-text table, systems side by side, then per publisher."""
     names = list(evaluation.reports)
     lines = [f"{evaluation.files} files from {evaluation.split}, model {evaluation.model}", ""]
-    lines.append(f"{'':<26}" + "".join(f"{n:>10}" for n in names))
+    lines.append(f"{'':<26}" + "".join(f"{n:>12}" for n in names))
     figures = {n: r.overall.figures() for n, r in evaluation.reports.items()}
     for key, label in FIGURES:
-        lines.append(f"{label:<26}" + "".join(f"{_pct(figures[n][key]):>10}" for n in names))
+        lines.append(f"{label:<26}" + "".join(f"{_pct(figures[n][key]):>12}" for n in names))
     for label, attr in (
         ("predicted", "predicted"),
         ("gold", "gold"),
@@ -893,7 +893,7 @@ def table(evaluation: Evaluation) -> str:
     ):
         lines.append(
             f"{label:<26}"
-            + "".join(f"{getattr(evaluation.reports[n].overall, attr):>10}" for n in names)
+            + "".join(f"{getattr(evaluation.reports[n].overall, attr):>12}" for n in names)
         )
     lines += ["", "Per publisher (content F1 / attribution F1 / direct quotes attributed):"]
     publishers = sorted(evaluation.reports[OURS].by_publisher)

@@ -97,3 +97,54 @@ def test_the_older_cnn_tagger_stays_available():
     assert "attribution_model" not in nlp.pipe_names
     with pytest.raises(ValueError):
         pipeline.load(tagger="bert")
+
+
+def test_a_linked_report_no_rule_finds_becomes_a_quote(nlp):
+    from quotes import attribute
+
+    doc = nlp("The harbour master mused that the old pier would not survive another winter.")
+    # the model's reading, set by hand: "mused" is no cue the word lists know
+    tags = ["B-SOURCE", "I-SOURCE", "I-SOURCE", "B-CUE"] + ["B-CONTENT"] + ["I-CONTENT"] * 9
+    doc._.attribution_iob = tags + ["O"] * (len(doc) - len(tags))
+    doc._.attribution_links = [{"content": [4, 14], "cue": [3, 4], "source": [0, 3]}]
+    (quote,) = attribute.quotes_in(doc)
+    assert quote.content.text == "that the old pier would not survive another winter"
+    assert quote.cue.text == "mused"
+    assert quote.mention.text.endswith("master")
+    # no link, no report: the rules alone know no "mused"
+    doc._.attribution_links = []
+    doc._.attribution_iob = ["O"] * len(doc)
+    assert attribute.quotes_in(doc) == []
+
+
+def test_the_models_boundaries_refine_the_rules_quotes():
+    from quotes.records import Quote, Span, SpeakerRef
+
+    doc = spacy.blank("en")("President Donald Trump told reporters that taxes would fall .")
+    text = doc.text
+
+    def span(part: str) -> Span:
+        start = text.index(part)
+        return Span(start, start + len(part), part)
+
+    rules = Quote(
+        content=span("taxes would fall"),
+        kind="indirect",
+        cue=span("told"),
+        speaker=SpeakerRef("Donald Trump", "person", mention=span("Trump")),
+    )
+    doc._.attribution_iob = [
+        "B-SOURCE", "I-SOURCE", "I-SOURCE", "B-CUE", "I-CUE",
+        "B-CONTENT", "I-CONTENT", "I-CONTENT", "I-CONTENT", "O",
+    ]
+    doc._.attribution_links = []  # set by the model; the older tagger leaves it None
+    (refined,) = attribution_model.refine(doc, [rules])
+    assert refined.speaker.mention.text == "President Donald Trump"
+    assert refined.speaker.name == "Donald Trump"  # who spoke is the rules' call
+    assert refined.cue.text == "told reporters"
+    assert refined.content.text == "taxes would fall"  # contents keep the rules' bounds
+    (with_content,) = attribution_model.refine(doc, [rules], ("SOURCE", "CUE", "CONTENT"))
+    assert with_content.content.text == "that taxes would fall"
+    # without the model's labels nothing changes
+    doc._.attribution_iob = None
+    assert attribution_model.refine(doc, [rules]) == [rules]

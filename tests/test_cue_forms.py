@@ -35,8 +35,9 @@ def test_unnamed_source_of_a_direct_quote_keeps_its_phrase(nlp):
     assert quote.content.text == "We need change"
     assert quote.speaker is None
     assert quote.method == "none"
-    assert quote.mention.text == "announcer"  # the determiner is trimmed
-    assert doc.text[quote.mention.start : quote.mention.end] == "announcer"
+    # the attribution model's source boundaries, PolNeAR's: the phrase with its determiner
+    assert quote.mention.text == "the announcer"
+    assert doc.text[quote.mention.start : quote.mention.end] == "the announcer"
 
 
 def test_unnamed_source_of_indirect_speech_keeps_its_phrase(nlp):
@@ -72,8 +73,8 @@ def test_index_stores_the_unnamed_source_without_a_speaker(tmp_path):
         [row] = list(db["quotes"].rows)
         assert row["text"] == "We need change"
         assert row["speaker_id"] is None
-        assert row["speaker_mention"] == "announcer"
-        assert text[row["speaker_start"] : row["speaker_end"]] == "announcer"
+        assert row["speaker_mention"] == "the announcer"
+        assert text[row["speaker_start"] : row["speaker_end"]] == "the announcer"
         assert row["method"] == "none"
         assert db["speakers"].count == 0
     finally:
@@ -290,7 +291,7 @@ def test_cue_and_colon_closing_a_paragraph_introduce_the_next_ones_quote(nlp):
     [quote] = [q for q in doc._.quotes if q.kind == "direct"]
     assert quote.content.text == "It is not finished yet, and it will take months to get there."
     assert quote.cue.text == "replied"
-    assert quote.mention.text == "minister"
+    assert quote.mention.text == "the minister"  # the attribution model's (PolNeAR's) bounds
 
 
 def test_title_case_headline_is_read_from_its_words(nlp):
@@ -420,8 +421,9 @@ def test_sentence_initial_noun_is_a_name_only_when_rare_as_a_word(nlp, subject, 
         (
             "The former mayor released the following statement: “The governor was a friend "
             "and a fighter for the people of this state.”\n",
-            "released",
-            "former mayor",
+            # the attribution model's cue boundaries (PolNeAR's): the verb with its object
+            "released the following statement",
+            "The former mayor",
         ),
     ],
 )

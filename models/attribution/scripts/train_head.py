@@ -27,9 +27,11 @@ ROOT = Path(__file__).resolve().parents[3]
 ROLES = ("SOURCE", "CUE", "CONTENT")
 
 
-def load(path: Path) -> tuple[list[numpy.ndarray], list[numpy.ndarray]]:
+def load(path: Path, rules_in: bool = True) -> tuple[list[numpy.ndarray], list[numpy.ndarray]]:
     data = numpy.load(path)
     enc, rules, tags, docs = data["enc"], data["rules"], data["tags"], data["docs"]
+    if not rules_in:  # the ablation: encoder features alone
+        rules = rules[:, :0]
     X, Y = [], []
     for a, b in zip(docs[:-1], docs[1:]):
         X.append(numpy.hstack([enc[a:b].astype("f"), rules[a:b].astype("f")]))
@@ -93,14 +95,15 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--gpu", action="store_true", help="use a GPU when one is present")
+    ap.add_argument("--no-rules", action="store_true", help="ablation: without the rule signals")
     args = ap.parse_args()
 
     fix_random_seed(args.seed)
     if args.gpu:
         print(f"GPU: {prefer_gpu()}")
     t0 = time.time()
-    X, Y = load(args.features / "train.npz")
-    DX, DY = load(args.features / "dev.npz")
+    X, Y = load(args.features / "train.npz", not args.no_rules)
+    DX, DY = load(args.features / "dev.npz", not args.no_rules)
     CX, CY = chunks(X, Y, args.chunk)
     n_in = X[0].shape[1]
     model = build_head(n_in, args.width, args.depth, args.window, args.pieces, args.dropout)

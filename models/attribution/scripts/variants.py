@@ -20,9 +20,11 @@ VARIANTS = {
     "rules alone": dict(lead=False, roles=(), none=True),
     "rules + model labels only": dict(lead=False, roles=()),
     "+ model reports": dict(lead=True, roles=()),
-    "+ reports, source bounds": dict(lead=True, roles=("SOURCE",)),
     "+ reports, source+cue bounds": dict(lead=True, roles=("SOURCE", "CUE")),
     "+ reports, all bounds": dict(lead=True, roles=("SOURCE", "CUE", "CONTENT")),
+    "+ reports, all bounds, model source": dict(
+        lead=True, roles=("SOURCE", "CUE", "CONTENT"), source_first=True
+    ),
 }
 KEYS = (
     "content_f1", "attribution_f1", "direct_attributed", "exact_source_f1", "exact_cue_f1",
@@ -46,6 +48,7 @@ def main() -> None:
     original = extract._model_reports
     for name, v in VARIANTS.items():
         extract._model_reports = original if v["lead"] else (lambda doc, found: [])
+        extract.MODEL_SOURCE_FIRST = v.get("source_first", False)
         results = []
         index = SpeakerIndex([])
         for g, doc in zip(gold, docs):
@@ -59,6 +62,7 @@ def main() -> None:
         f = evaluate.score(results).overall.figures()
         print(f"{name:<32}" + "".join(f"{100 * (f[k] or 0):>16.1f}" for k in KEYS), flush=True)
     extract._model_reports = original
+    extract.MODEL_SOURCE_FIRST = False
 
 
 if __name__ == "__main__":
