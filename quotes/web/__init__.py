@@ -20,6 +20,7 @@ import ipaddress
 import json
 import re
 import sqlite3
+import threading
 from typing import Any
 
 from datasette import hookimpl
@@ -122,12 +123,56 @@ def value_limit(datasette, database: str, conn) -> int:
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, value_limit(datasette, database, conn))
+    length = value_limit(datasette, database, conn)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, length)
     for limit, value in LIMITS.items():
         if database == "_memory" and limit == sqlite3.SQLITE_LIMIT_ATTACHED:
             continue  # Datasette's cross-database mode attaches the others to _memory
         conn.setlimit(limit, value)
+    printf = bounded_printf(length)
+    conn.create_function("printf", -1, printf)
+    conn.create_function("format", -1, printf)
     store.register_functions(conn)
+
+
+# A printf conversion: flags, width, precision (either may be * for the next argument), type.
+PRINTF_SPEC = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d*))?([a-zA-Z%])")
+_PRINTF_HELPER = threading.local()
+
+
+def bounded_printf(limit: int):
+    """SQLite's printf() and format(), but NULL (as for any result over the length limit) when
+    a width or precision exceeds ``limit``.
+
+    The length limit alone does not cut printf('%.*c', 900000000, 'x'): SQLite 3.40 goes on
+    appending 900 million characters that no longer fit, one by one, for about 9 s, and no
+    time limit can interrupt one function call. The formatting itself is SQLite's own, done on
+    a private in-memory connection.
+    """
+
+    def printf(fmt, *args):
+        if fmt is None:
+            return None
+        arguments = iter(args)
+        for spec in PRINTF_SPEC.finditer(str(fmt)):
+            for size in spec.group(1, 2):
+                if size == "*":
+                    size = next(arguments, 0)
+                try:
+                    if size not in (None, "") and abs(int(size)) > limit:
+                        return None
+                except (TypeError, ValueError):
+                    pass
+            if spec.group(3) != "%":
+                next(arguments, None)
+        helper = getattr(_PRINTF_HELPER, "conn", None)
+        if helper is None:
+            helper = _PRINTF_HELPER.conn = sqlite3.connect(":memory:")
+        helper.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limit)
+        marks = ", ".join("?" * (len(args) + 1))
+        return helper.execute(f"select printf({marks})", [fmt, *args]).fetchone()[0]
+
+    return printf
 
 
 # -- arbitrary SQL: this machine only, unless configured ----------------------------------------
@@ -200,6 +245,54 @@ def _writable_post(datasette, scope) -> bool:
                 query = queries.get(name)
                 return isinstance(query, dict) and bool(query.get("write"))
     return False
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+@hookimpl
+def startup(datasette):
+    # Datasette's own error handler prints every error, a query cut by the time limit
+    # included, as a rich traceback with all local variables when rich is installed (spaCy
+    # brings it): about a second of CPU per error, so a few slow queries a second stall the
+    # site; and rich refuses outside an `except` block, so an unknown address answered 500.
+    # handle_exception below replaces it (all handlers run, the first answer is sent).
+    from datasette.plugins import pm
+
+    if pm.get_plugin("datasette.handle_exception") is not None:
+        pm.unregister(name="datasette.handle_exception")
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """Error pages as Datasette's own, without its console dump (see startup), and a 500's
+    message kept off the page (it may name files)."""
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+
+    async def inner():
+        title = None
+        if isinstance(exception, Base400):
+            status, message = exception.status, exception.args[0] if exception.args else ""
+        elif isinstance(exception, DatasetteError):
+            status, message, title = exception.status, exception.message, exception.title
+            if exception.message_is_html:
+                message = Markup(message)
+        else:
+            import traceback
+
+            traceback.print_exception(exception)
+            status, message = 500, "Internal error: the server's log has the details."
+        info = {"ok": False, "error": message, "status": status, "title": title}
+        if request.path.split("?")[0].endswith(".json"):
+            return Response.json(info, status=status)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        context = dict(
+            info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=list
+        )
+        return Response.html(await template.render_async(context), status=status)
+
+    return inner
 
 
 # -- no paths in public pages ------------------------------------------------------------------
@@ -456,7 +549,7 @@ def extra_template_vars(template, database, table, datasette):
 @hookimpl
 def extra_css_urls(database, datasette):
     if database is None or is_index(datasette, database):
-        return [datasette.urls.static_plugins("quotes.web", "quotes.css")]
+        return [datasette.urls.static_plugins("quotes", "quotes.css")]
     return []
 
 
