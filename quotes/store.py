@@ -382,7 +382,7 @@ def fts_query(text: str | None) -> str:
         star = ""
         if word is not None and len(word) > 1 and word.endswith("*"):
             phrase, star = word.rstrip("*"), "*"
-        if not re.search(r"\w", phrase):
+        if not re.search(r"[^\W_]", phrase):
             continue  # no token at all ('%', '_'): FTS5 would find nothing anyway
         terms.append('"' + phrase.replace('"', '""') + '"' + star)
     while terms and terms[-1] in ("OR", "NOT"):
@@ -422,11 +422,12 @@ def _dicts(cursor: Any) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _article_select(conn: Any, alias: str = "articles") -> str:
+def _article_select(conn: Any, prefix: str = "") -> str:
+    """The article columns the site shows, those of ARTICLE_EXTRAS the schema has included,
+    each named ``prefix + column``."""
     present = set(columns(conn, "articles"))
-    extras = [f"{alias}.[{c}] as [{c}]" for c in ARTICLE_EXTRAS if c in present]
-    base = [f"{alias}.id as id", f"{alias}.title as title", f"{alias}.source as source"]
-    return ", ".join(base + extras)
+    names = ["id", "title", "source", *(c for c in ARTICLE_EXTRAS if c in present)]
+    return ", ".join(f"articles.[{c}] as [{prefix}{c}]" for c in names)
 
 
 def article_row(conn: Any, article_id: int, with_text: bool = True) -> dict | None:
@@ -500,7 +501,7 @@ def speaker_quotes(conn: Any, speaker_id: int) -> list[dict]:
     order = "articles.source"
     if "published" in columns(conn, "articles"):
         order = "articles.published is null, articles.published, articles.source"
-    prefixed = _article_select(conn).replace(" as ", " as article_")
+    prefixed = _article_select(conn, "article_")
     return _dicts(
         conn.execute(
             f"select {_quote_select(conn)}, {prefixed} from quotes "
@@ -518,7 +519,7 @@ def same_statement(conn: Any, quote: dict) -> list[dict]:
     ``statement`` on each."""
     if quote.get("statement_id") is None:
         return []
-    prefixed = _article_select(conn).replace(" as ", " as article_")
+    prefixed = _article_select(conn, "article_")
     return _dicts(
         conn.execute(
             f"select {_quote_select(conn)}, {prefixed} from quotes "

@@ -521,13 +521,16 @@ def column_order(names: list[str]) -> list[int]:
     """Positions of ``names`` reordered: the quote, speaker and article first, then what
     describes the quote, then anything else, then ids and offsets."""
 
+    # an id leads only where no name stands for it (the quotes table shows names in its ids)
+    last = LAST + [f"{n}_id" for n in ("speaker", "article") if n in names]
+
     def rank(item: tuple[int, str]) -> tuple[int, int]:
         position, name = item
+        if name in last:
+            return 3, last.index(name)
         for group, names_ in enumerate((LEAD, NEXT)):
             if name in names_:
                 return group, names_.index(name)
-        if name in LAST:
-            return 3, LAST.index(name)
         return 2, position
 
     return [position for position, _ in sorted(enumerate(names), key=rank)]
