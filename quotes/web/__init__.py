@@ -316,6 +316,19 @@ async def databases_json(datasette, request):
     return Response.json(rows)
 
 
+async def threads_json(datasette, request):
+    # Datasette lists its asyncio tasks with the source file each is running in
+    import asyncio
+
+    threads = [
+        {"name": t.name, "ident": t.ident, "daemon": t.daemon} for t in threading.enumerate()
+    ]
+    tasks = asyncio.all_tasks()
+    return Response.json(
+        {"num_threads": len(threads), "threads": threads, "num_tasks": len(tasks)}
+    )
+
+
 async def plugins_json(datasette, request):
     from datasette.plugins import get_plugins
 
@@ -493,6 +506,7 @@ def register_routes(datasette):
     routes = [
         (r"^/-/databases(\.json)?$", databases_json),
         (r"^/-/plugins(\.json)?$", plugins_json),
+        (r"^/-/threads(\.json)?$", threads_json),
     ]
     for name, db in datasette.databases.items():
         if not is_index(datasette, name):
