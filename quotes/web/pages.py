@@ -36,6 +36,7 @@ def marked_text(text: str, marks: list[Mark]) -> Markup:
     # "a quote row shows article_id 1 ... nothing highlighted. The offsets needed are all
     # stored." (issue 15)
     marks = [m for m in marks if 0 <= m.start < m.end <= len(text)]
+    escape = _escape_keeping_cr
     cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
     out: list[str] = []
     for start, end in zip(cuts, cuts[1:]):
@@ -56,7 +57,13 @@ def marked_text(text: str, marks: list[Mark]) -> Markup:
     return Markup("").join(out)
 
 
-ROLE_ORDER = ["quote", "cue", "mention", "other"]
+ROLE_ORDER = ["quote", "cue", "mention", "part", "other"]
+
+
+def _escape_keeping_cr(text: str) -> Markup:
+    # HTML parsing turns a CR LF pair into LF, which would shift every offset after it in the
+    # page's text; a character reference keeps the CR
+    return Markup(str(escape(text)).replace("\r", "&#13;"))
 
 
 def _first_start(marks: list[Mark]) -> int:
