@@ -407,3 +407,18 @@ def test_a_database_in_wal_mode_is_served_whole(db_path):
     (rows,) = get(db_path, "/quotes/articles.json?_shape=array&title=Changed+in+the+log")
     conn.close()
     assert len(rows) == 1
+
+
+@pytest.mark.parametrize("typed", ['"', "", "US-led", '"face of', "don't", "%", "_"])
+def test_table_search_boxes_answer_whatever_is_typed(site_index, typed):
+    name = site_index.stem
+    for table in ("quotes", "quotes_view"):
+        (response,) = fetch(site_index, f"/{name}/{table}.json?" + urlencode({"_search": typed}))
+        assert response.status_code == 200, (table, typed, response.text[:300])
+
+
+def test_odd_request_parameters_are_the_request_s_fault_never_500(db_path):
+    for path in ("/quotes/quotes?_sort=nope", "/quotes/quotes?_timelimit=abc",
+                 "/quotes.json?sql=select+1&_timelimit=abc", "/quotes/quotes?_size=abc", "/nope"):
+        (response,) = fetch(db_path, path)
+        assert response.status_code in (200, 400, 404), (path, response.status_code)

@@ -216,6 +216,7 @@ def asgi_wrapper(datasette):
             if scope.get("type") != "http":
                 return await app(scope, receive, send)
             token = _LOCAL.set(request_is_local(scope))
+            scope = _sanitized(datasette, scope)
             try:
                 if scope.get("method") == "POST" and not _writable_post(datasette, scope):
                     # "A POST to a canned query answers 500" (issue 16): nothing on this site
@@ -229,6 +230,39 @@ def asgi_wrapper(datasette):
         return wrapped
 
     return wrap
+
+
+def _sanitized(datasette, scope):
+    """The request with query parameters that would break Datasette made harmless.
+
+    - ``_timelimit`` that is not a number (Datasette answered 500) is dropped;
+    - ``_search`` on a quotes index's tables is quoted as the site's search is (store.fts_query):
+      Datasette's own escaping left ``"`` and an empty box a syntax error (issue 15).
+    """
+    from urllib.parse import parse_qsl, urlencode
+
+    raw = scope.get("query_string") or b""
+    if b"_timelimit" not in raw and b"_search" not in raw:
+        return scope
+    args = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    parts = [p for p in scope.get("path", "").split("/") if p]
+    in_index = bool(parts) and any(
+        db.route == parts[0].split(".")[0] and is_index(datasette, name)
+        for name, db in datasette.databases.items()
+    )
+    changed = []
+    for key, value in args:
+        if key == "_timelimit" and not value.isdigit():
+            continue
+        if key == "_searchmode" and in_index:
+            continue
+        if in_index and (key == "_search" or key.startswith("_search_")):
+            if not value.strip():
+                continue  # an empty search box: every row, as before any search
+            value = store.fts_query(value)
+            changed.append(("_searchmode", "raw"))
+        changed.append((key, value))
+    return dict(scope, query_string=urlencode(changed).encode("ascii"))
 
 
 def _writable_post(datasette, scope) -> bool:
@@ -276,6 +310,9 @@ def handle_exception(datasette, request, exception):
             status, message = exception.status, exception.args[0] if exception.args else ""
         elif isinstance(exception, DatasetteError):
             status, message, title = exception.status, exception.message, exception.title
+            # Datasette's errors about a request it cannot answer (sort by a column that
+            # does not exist, ...) default to 500; they are the request's fault
+            status = 400 if status == 500 else status
             if exception.message_is_html:
                 message = Markup(message)
         else:
