@@ -422,3 +422,21 @@ def test_odd_request_parameters_are_the_request_s_fault_never_500(db_path):
                  "/quotes.json?sql=select+1&_timelimit=abc", "/quotes/quotes?_size=abc", "/nope"):
         (response,) = fetch(db_path, path)
         assert response.status_code in (200, 400, 404), (path, response.status_code)
+
+
+def test_served_immutable_unless_live(db_path):
+    async def mutable(live: bool) -> bool:
+        ds = site.datasette_app(db_path, publishing=site.Publishing(live=live))
+        return ds.get_database("quotes").is_mutable
+
+    assert asyncio.run(mutable(False)) is False
+    assert asyncio.run(mutable(True)) is True
+
+
+@pytest.mark.parametrize(
+    "host, local",
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True),
+     ("0.0.0.0", False), ("192.168.1.5", False), ("example.org", False)],
+)
+def test_loopback_hosts(host, local):
+    assert site.is_loopback(host) is local
