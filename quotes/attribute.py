@@ -402,8 +402,10 @@ class Attributor:
         words = _words(name)
         if len(words) != 1:
             return name
+        # An entity may have no word characters at all (the recogniser took "›」" for one in
+        # "Il add Dr.\n\n›」"), so compare the first word as a one-item slice, never index it.
         longer = {
-            e.text for e in self.orgs if len(e) > 1 and _words(e.text)[0] == words[0]
+            e.text for e in self.orgs if len(e) > 1 and _words(e.text)[:1] == words
         }
         return longer.pop() if len(longer) == 1 else name
 
