@@ -108,6 +108,19 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w-]+", text.lower())
 
 
+def orgs_by_first_word(orgs: list) -> dict[str, set[str]]:
+    """First word -> the names of several words that organisations ``orgs`` start with it.
+
+    An entity may have no word characters at all (the recogniser took "›」" for one in
+    "Il add Dr.\n\n›」"): it has no first word."""
+    out: dict[str, set[str]] = {}
+    for e in orgs:
+        words = _words(e.text)
+        if len(e) > 1 and words:
+            out.setdefault(words[0], set()).add(e.text)
+    return out
+
+
 class Attributor:
     """Attributes one Doc's quotations in text order, remembering earlier speakers."""
 
@@ -134,11 +147,7 @@ class Attributor:
             words = [t.text for t in ent if not titles or t.i > titles[-1]]
             if words and len(words) > len(self.fullest_people.get(words[-1], ())):
                 self.fullest_people[words[-1]] = words
-        self.orgs_by_first: dict[str, set[str]] = {}  # first word -> longer org names
-        for e in self.orgs:
-            words = _words(e.text)
-            if len(e) > 1 and words:
-                self.orgs_by_first.setdefault(words[0], set()).add(e.text)
+        self.orgs_by_first = orgs_by_first_word(self.orgs)
         self.surnames = {_words(e.text)[-1] for e in self.people if len(e) > 1 and _words(e.text)}
 
     def run(self, found: list[Found]) -> list[Quote]:
