@@ -208,9 +208,13 @@ def serve(
         sql_time_limit_ms=sql_time_limit_ms, max_rows=max_rows, allow_sql=allow_sql, live=live
     )
     try:
-        ds = site.datasette_app(existing_db(db_path), metadata_path, publishing)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = site.datasette_app(existing_db(db_path), metadata_path, publishing)
     except store.SchemaError as error:
         raise click.ClickException(str(error)) from error
+    for warning in caught:
+        click.secho(f"warning: {warning.message}", fg="yellow", err=True)
     asyncio.run(ds.invoke_startup())
     if not site.is_loopback(host) and allow_sql is None:
         click.echo(

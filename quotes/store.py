@@ -369,15 +369,20 @@ def is_index(path: str | Path) -> bool:
     return set(WEB_TABLES) <= names
 
 
-def checkpoint(path: str | Path) -> None:
+def checkpoint(path: str | Path) -> bool:
     """Fold a write-ahead log back into the database file, so a reader that ignores the log
-    (Datasette's immutable mode) sees every committed article."""
+    (Datasette's immutable mode) sees every committed article. False when a writer kept some
+    of the log from being folded in."""
     import sqlite3
 
     conn = sqlite3.connect(path)
     try:
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return True
+        busy, frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy and frames == done
+    except sqlite3.Error:
+        return False
     finally:
         conn.close()
 

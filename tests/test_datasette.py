@@ -440,3 +440,25 @@ def test_served_immutable_unless_live(db_path):
 )
 def test_loopback_hosts(host, local):
     assert site.is_loopback(host) is local
+
+
+def test_a_log_a_writer_still_holds_is_served_live(db_path):
+    writer = sqlite3.connect(db_path)
+    writer.execute("PRAGMA journal_mode=wal")
+    writer.execute("create table scratch (x)")  # in the log
+    reader = sqlite3.connect(db_path)
+    reader.execute("begin")
+    reader.execute("select count(*) from articles").fetchone()  # pins the log
+    writer.execute("insert into scratch values (1)")
+    writer.commit()
+    with pytest.warns(UserWarning, match="serving it live"):
+        ds = site.datasette_app(db_path)
+    assert ds.get_database("quotes").is_mutable
+    reader.rollback()
+
+
+def test_a_row_page_links_to_the_site_s_page(db_path):
+    page = html(db_path, "/quotes/quotes/1")
+    assert "<a href=\"/quotes/quote/1\">Open the quote's page →</a>" in page.replace("&#39;", "'")
+    page = html(db_path, "/quotes/speakers/1")
+    assert 'href="/quotes/speaker/1"' in page

@@ -9,6 +9,7 @@ arbitrary SQL is offered to other machines.
 from __future__ import annotations
 
 import ipaddress
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -95,9 +96,13 @@ def datasette_app(
         "max_returned_rows": publishing.max_rows,
         "default_allow_sql": publishing.allow_sql is not False,
     }
+    # immutable: SQLite reads the file without locks and ignores any write-ahead log, so the
+    # log is folded in first; while a `quotes index` holds part of it, the file is served live
+    if not publishing.live and not store.checkpoint(db_path):
+        warnings.warn(
+            f"{db_path} is being written to; serving it live (read-only) rather than immutable"
+        )
+        publishing.live = True
     if publishing.live:
         return Datasette(files=[str(db_path)], metadata=metadata, settings=settings)
-    # immutable: SQLite reads the file without locks and ignores any write-ahead log, so the
-    # log is folded in first
-    store.checkpoint(db_path)
     return Datasette(immutables=[str(db_path)], metadata=metadata, settings=settings)
