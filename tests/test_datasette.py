@@ -462,3 +462,12 @@ def test_a_row_page_links_to_the_site_s_page(db_path):
     assert "<a href=\"/quotes/quote/1\">Open the quote's page →</a>" in page.replace("&#39;", "'")
     page = html(db_path, "/quotes/speakers/1")
     assert 'href="/quotes/speaker/1"' in page
+
+
+def test_a_table_filtered_to_a_speaker_names_them(db_path):
+    db = store.open_db(db_path)
+    speaker = next(db.query("select id from speakers where name = 'Mara Quist'"))["id"]
+    article = next(db.query("select id from articles where title = 'Harbour plans approved'"))["id"]
+    page = html(db_path, f"/quotes/quotes?speaker_id={speaker}&article_id={article}")
+    assert f'Quotes of <a href="/quotes/speaker/{speaker}">Mara Quist</a>' in page
+    assert f'In <a href="/quotes/article/{article}">Harbour plans approved</a>' in page

@@ -591,13 +591,39 @@ REORDERED = {"quotes", "quotes_view", "articles"}
 
 
 @hookimpl
-def extra_template_vars(template, database, table, datasette):
+def extra_template_vars(template, database, table, datasette, request):
     if not is_index(datasette, database):
         return {}
-    values: dict[str, Any] = {"quotes_site": True}
-    if table in REORDERED:
-        values["quotes_order"] = lambda columns: column_order([c["name"] for c in columns])
+
+    async def values() -> dict[str, Any]:
+        found: dict[str, Any] = {"quotes_site": True}
+        if table in REORDERED:
+            found["quotes_order"] = lambda columns: column_order([c["name"] for c in columns])
+        if table in ("quotes", "quotes_view") and request is not None:
+            found["quotes_filtered"] = await _filtered_by(datasette, database, request)
+        return found
+
     return values
+
+
+async def _filtered_by(datasette, database: str, request) -> list[dict]:
+    """The speaker and article a quotes table is filtered to, by name with links to their
+    pages ("a facet heading says speaker_id = 5", issue 15)."""
+    urls = _urls(datasette, database)
+    found = []
+    for column, kind, read in (
+        ("speaker_id", "speaker", store.speaker_row),
+        ("article_id", "article", store.article_row),
+    ):
+        for key in (column, f"{column}__exact"):
+            value = request.args.get(key)
+            if value and value.isdigit():
+                args = (int(value), False) if kind == "article" else (int(value),)
+                row = await _read(datasette, database, read, *args)
+                if row:
+                    name = row.get("name") or row.get("title") or row.get("source")
+                    found.append({"kind": kind, "name": name, "href": urls[kind](value)})
+    return found
 
 
 @hookimpl
