@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest, store
+from quotes.ingest import fetch
 from quotes.records import Article, Quote, Speaker
 
 if TYPE_CHECKING:
@@ -85,35 +86,51 @@ def index_paths(
     force: bool = False,
     batch_size: int = 16,
     progress_callback: Callable[[str], None] | None = None,
+    feeds: Iterable[str] = (),
+    timeout: float = fetch.DEFAULT_TIMEOUT,
+    on_total: Callable[[int], None] | None = None,
 ) -> Summary:
-    """Index the ``.txt`` files named by ``paths`` into the database at ``db_path``.
+    """Index the articles named by ``paths`` and ``feeds`` into the database at ``db_path``.
 
-    A file whose text is unchanged since it was last indexed is skipped unless ``force``.
-    A file that cannot be read is recorded in ``Summary.failed`` and the run carries on.
-    ``progress_callback`` is called with each file's source once that file is done.
+    ``paths`` are files, directories, URLs or ``-`` (standard input); ``feeds`` are RSS or Atom
+    feeds (URLs or files) whose items' pages are fetched, each URL once with ``timeout``.
+    A file whose bytes are unchanged since it was last indexed is skipped unless ``force``.
+    A source that cannot be read is recorded in ``Summary.failed`` and the run carries on.
+    ``progress_callback`` is called with each source once that source is done, ``on_total``
+    once with how many sources there are.
     """
-    files, bad_paths = ingest.expand(paths)
+    fetcher = fetch.Fetcher(timeout=timeout)
+    files, bad_paths = ingest.expand(paths, feeds, fetcher)
+    if on_total:
+        on_total(len(files))
     summary = Summary(files=len(files))
     summary.failed.extend(Problem(bad.source, bad.reason) for bad in bad_paths)
     done = progress_callback or (lambda source: None)
     db = store.open_db(db_path)
     try:
         known = store.article_hashes(db)
+        finishing: dict[str, str] = {}  # an article's source -> the input it ends
 
         def to_process() -> Iterator[Article]:
             for source in files:
-                try:
-                    article = ingest.read_article(source)
-                except ingest.BadInput as bad:
-                    summary.failed.append(Problem(bad.source, bad.reason))
-                    done(source)
+                # one file of records holds many articles; each bad one is its own problem
+                todo = []
+                for article in ingest.read(source, fetcher):
+                    if isinstance(article, ingest.BadInput):
+                        summary.failed.append(Problem(article.source, article.reason))
+                    elif not force and known.get(article.source) == article.sha256:
+                        summary.unchanged += 1
+                    else:
+                        todo.append(article)
+                if not todo:
+                    done(str(source))
                     continue
-                if not force and known.get(source) == article.sha256:
-                    summary.unchanged += 1
-                    done(source)
-                    continue
-                summary.warnings.extend(Problem(source, w) for w in ingest.warnings(article))
-                yield article
+                finishing[todo[-1].source] = str(source)  # done once its last article is saved
+                for article in todo:
+                    summary.warnings.extend(
+                        Problem(article.source, w) for w in ingest.warnings(article)
+                    )
+                    yield article
 
         articles = to_process()
         first = next(articles, None)
@@ -125,7 +142,8 @@ def index_paths(
                 store.save_article(db, article, resolved)
                 summary.indexed += 1
                 summary.quotes += len(quotes)
-                done(article.source)
+                if article.source in finishing:
+                    done(finishing.pop(article.source))
             store.prune_speakers(db)
         summary.totals = store.counts(db)
     finally:

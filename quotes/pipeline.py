@@ -15,6 +15,7 @@ from spacy.language import Language
 
 from . import (
     attribute,  # noqa: F401  (registers the "quotes" factory)
+    ingest,
     learned,
 )
 from .records import Article, Quote
@@ -110,7 +111,12 @@ def _warn_once(message: str) -> None:
 def find_quotes(
     nlp: Language, articles: Iterable[Article], batch_size: int = 16
 ) -> Iterator[tuple[Article, list[Quote]]]:
-    """Each article with its quotations, in input order."""
-    pairs = ((article.text, article) for article in articles)
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield article, list(doc._.quotes or [])
+    """Each article with its quotations, in input order.
+
+    The pipeline reads each article's normalised view (one kind of line break, no front matter
+    or boilerplate lines: :mod:`quotes.ingest.view`); the quotes' offsets are mapped back to
+    the stored text.
+    """
+    pairs = ((view.text, (article, view)) for article in articles for view in [ingest.view(article)])
+    for doc, (article, view) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        yield article, [view.restore(quote) for quote in doc._.quotes or []]

@@ -33,7 +33,7 @@ def test_expand_reports_missing_paths_and_directories_without_articles(tmp_path,
     assert files == [str(articles / "a.txt")]
     assert [p.source for p in problems] == [str(tmp_path / "missing.txt"), str(tmp_path / "empty")]
     assert "no such file" in problems[0].reason
-    assert "no .txt files" in problems[1].reason
+    assert "no .txt or .html files" in problems[1].reason
 
 
 def test_text_is_kept_verbatim_so_offsets_index_the_file(tmp_path):
