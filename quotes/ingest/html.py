@@ -66,20 +66,21 @@ def decode(
         raise BadInput(source, "no article text found in this HTML page")
     found = {
         "title": page.title,
-        "outlet": page.sitename,
+        # trafilatura puts the host name here when the page names no site: that is our last
+        # resort (below), after a feed's title
+        "outlet": page.sitename if page.sitename != page.hostname else None,
         "published": page.date,
         "author": page.author,
         "url": page.url or url,
         "language": page.language or _language(html),
     }
     fields, notes = metadata.clean({k: v for k, v in found.items() if v}, "page")
+    for key, value in (fallback or {}).items():
+        fields.setdefault(key, value)
+    fields.update(extra or {})
     if not fields.get("outlet") and fields.get("url"):
-        # no site name anywhere on the page: its host names the outlet well enough to facet
+        # no site name anywhere, nor a feed title: the host names the outlet well enough to facet
         fields["outlet"] = urlparse(fields["url"]).hostname
-    for values in (fallback or {}), (extra or {}):
-        for key, value in values.items():
-            if values is extra or not fields.get(key):
-                fields[key] = value
     language = fields.get("language")
     if language and not language.lower().startswith("en"):
         notes.append(f"the page's language is {language!r}; the pipeline reads English")

@@ -40,7 +40,7 @@ def read(source: str, data: bytes, csv_format: bool) -> Iterator[Article | BadIn
         return
     rows = _csv_rows(text) if csv_format else _jsonl_rows(source, text)
     seen: dict[str, int] = {}
-    ignored: set[str] = set()
+    reported: set[str] = set()
     count = 0
     for line, row in rows:
         if isinstance(row, BadInput):
@@ -54,8 +54,8 @@ def read(source: str, data: bytes, csv_format: bool) -> Iterator[Article | BadIn
             )
             continue
         seen[name] = line
-        ignored |= {
-            k
+        unknown = {
+            str(k)
             for k in row
             if str(k).lower() not in (*RECORD_KEYS, *metadata.KEYS, *metadata.ALIASES)
         }
@@ -65,10 +65,12 @@ def read(source: str, data: bytes, csv_format: bool) -> Iterator[Article | BadIn
         except BadInput as bad:
             yield bad
             continue
-        if ignored and count == 0:
+        if unknown - reported:
+            # each field the file has but quotes does not use, said once per file
             known = ", ".join((*RECORD_KEYS, *metadata.KEYS))
-            note = f"fields not used: {', '.join(sorted(map(str, ignored)))} (known: {known})"
+            note = f"fields not used: {', '.join(sorted(unknown - reported))} (known: {known})"
             article = _with_note(article, note)
+            reported |= unknown
         count += 1
         yield article
     if count == 0 and not seen:
