@@ -104,7 +104,7 @@ def test_metadata_follows_a_database_with_another_name(db_path, tmp_path):
 @pytest.fixture
 def db_with_metadata(tmp_path, fake_nlp):
     """Three articles from a JSON Lines export, with outlets and publication dates."""
-    from test_sources import RECORDS, write_jsonl
+    from test_sources import write_jsonl
 
     path = tmp_path / "quotes.db"
     summary = indexer.index_paths([str(write_jsonl(tmp_path / "cms.jsonl"))], path)
