@@ -226,7 +226,9 @@ def test_an_unreachable_host_is_an_error_line(tmp_path, fake_nlp, server):
     base, _ = server
     port = int(base.rsplit(":", 1)[1])
     # nothing listens on the port below ours (or if something does, it is not a page of ours)
-    result = index(f"http://127.0.0.1:{port - 1 or 1}/x", "--timeout", "1", "--db", str(tmp_path / "q.db"))
+    result = index(
+        f"http://127.0.0.1:{port - 1 or 1}/x", "--timeout", "1", "--db", str(tmp_path / "q.db")
+    )
     assert result.exit_code == 1
     assert f"error: http://127.0.0.1:{port - 1 or 1}/x: " in result.output
 
@@ -365,7 +367,7 @@ def test_front_matter_gives_metadata_and_is_never_read_for_quotes(tmp_path, fake
         "published: 2024-03-05\n"
         "author: Lena Ortiz\n"
         "url: https://gazette.example/a\n"
-        'summary: \'"Not a quote," said Front Matter\'\n'
+        "summary: '\"Not a quote,\" said Front Matter'\n"
         "---\n"
         'Harbour plans approved\n"The harbour will reopen in spring," said Mara Quist.\n',
         encoding="utf-8",

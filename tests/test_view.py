@@ -46,7 +46,9 @@ def test_restore_maps_every_span_of_a_quote():
         kind="direct",
         cue=Span(t.index("said"), t.index("said") + 4, "said"),
         speaker=SpeakerRef(
-            name="Ann Lee", kind="person", mention=Span(t.index("Ann"), t.index("Ann") + 7, "Ann Lee")
+            name="Ann Lee",
+            kind="person",
+            mention=Span(t.index("Ann"), t.index("Ann") + 7, "Ann Lee"),
         ),
     )
     restored = v.restore(quote)

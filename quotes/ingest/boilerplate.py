@@ -65,7 +65,8 @@ OFFER = re.compile(
 
 # A reporter's sentence names who spoke: "you ..., she told the committee".
 REPORTING = re.compile(
-    r"\b(?:said|says|told|tells|asked|added|according\ to|wrote|tweeted)\b", re.IGNORECASE | re.VERBOSE
+    r"\b(?:said|says|told|tells|asked|added|according\ to|wrote|tweeted)\b",
+    re.IGNORECASE | re.VERBOSE,
 )
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
