@@ -431,3 +431,9 @@ def test_line_endings_and_a_bom_change_no_quote_only_offsets(tmp_path, fake_nlp,
     for row in rows:
         assert stored[row["start"] : row["end"]] == row["text"]
         assert stored[row["speaker_start"] : row["speaker_end"]] == row["speaker"]
+
+
+def test_index_needs_a_path_or_a_feed(tmp_path):
+    result = index("--db", str(tmp_path / "q.db"))
+    assert result.exit_code == 2
+    assert "give at least one PATH or --feed" in result.output

@@ -1,6 +1,9 @@
-"""Same text, same result: with the real pipeline, an article saved with Unix, Windows or old
-Mac line endings, or with a byte order mark, gives the same quotes, speakers and attributions;
-only the offsets differ, and they index each stored text."""
+"""The new inputs through the real pipeline (en_quotes_sm).
+
+Same text, same result: an article saved with Unix, Windows or old Mac line endings, or with a
+byte order mark, gives the same quotes, speakers and attributions; only the offsets differ, and
+they index each stored text. A hand-written page gives only its article's quotations.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import pytest
 from quotes import ingest, pipeline
 
 SEED = Path(__file__).parents[1] / "seeds" / "000_73d82deead660970.txt"
+PAGES = Path(__file__).parent / "pages"
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +63,17 @@ def test_line_endings_and_a_bom_change_only_offsets(nlp, tmp_path):
             for span in (q.content, q.cue, q.speaker and q.speaker.mention):
                 if span is not None:
                     assert stored[span.start : span.end] == span.text, name
+
+
+def test_a_page_gives_only_its_articles_quotes(nlp):
+    article = ingest.read_article(str(PAGES / "harbour.html"))
+    ((_, quotes),) = pipeline.find_quotes(nlp, [article])
+    own = article.text[: article.text.index("Subscribe to continue reading")]
+    own += article.text[article.text.index("The council will publish") :]
+    for quote in quotes:
+        assert quote.content.text in own, quote.content.text
+        assert article.text[quote.content.start : quote.content.end] == quote.content.text
+    speakers = {q.content.text.strip(' ,"'): q.speaker.name for q in quotes if q.speaker}
+    assert speakers["The harbour will reopen in spring"] == "Mara Quist"
+    assert speakers["We have waited long enough"] == "Tomas Lind"
+    assert not [q for q in quotes if "Unlock" in q.content.text or "scandal" in q.content.text]
