@@ -437,3 +437,22 @@ def test_index_needs_a_path_or_a_feed(tmp_path):
     result = index("--db", str(tmp_path / "q.db"))
     assert result.exit_code == 2
     assert "give at least one PATH or --feed" in result.output
+
+
+def test_a_page_in_another_character_set_is_read_with_a_warning_when_undeclared(tmp_path, fake_nlp):
+    body = (
+        "<html><head>{meta}<title>Caf\xe9</title></head><body><article>"
+        "<p>The caf\xe9 will reopen in spring after two years of repairs, the council said.</p>"
+        '<p>"We are delighted to reopen the caf\xe9," said Mara Quist, who runs it.</p>'
+        "</article></body></html>"
+    )
+    declared = tmp_path / "declared.html"
+    declared.write_bytes(body.format(meta='<meta charset="iso-8859-1">').encode("latin-1"))
+    undeclared = tmp_path / "undeclared.html"
+    undeclared.write_bytes(body.format(meta="").encode("latin-1"))
+    db = tmp_path / "q.db"
+    result = index(str(declared), str(undeclared), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "undeclared.html: page is not UTF-8" in warnings[0]
+    assert {row["text"] for row in export(db)} == {"We are delighted to reopen the caf\xe9,"}

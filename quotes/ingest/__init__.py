@@ -200,7 +200,7 @@ def _from_page(source: str, page: fetch.Page, fallback: dict[str, Any] | None = 
         page.data
     ):
         raise BadInput(source, f"not a web page ({page.content_type})")
-    return html.decode(source, page.data, url=page.url, fallback=fallback)
+    return html.decode(source, page.data, url=page.url, fallback=fallback, charset=page.charset)
 
 
 def _amend(article: Article, **changes: Any) -> Article:

@@ -34,6 +34,7 @@ class Page:
     url: str  # after redirects
     content_type: str  # "text/html", lower case, without parameters
     data: bytes
+    charset: str | None = None  # as the server declared it
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Fetcher:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 data = response.read(MAX_BYTES + 1)
                 content_type = response.headers.get_content_type()
+                charset = response.headers.get_content_charset()
                 final = response.geturl()
         except urllib.error.HTTPError as error:
             raise BadInput(url, f"HTTP {error.code} {error.reason}") from error
@@ -77,4 +79,4 @@ class Fetcher:
             raise BadInput(url, f"cannot fetch: {error}") from error
         if len(data) > MAX_BYTES:
             raise BadInput(url, f"larger than {MAX_BYTES // (1024 * 1024)} MB; not fetched")
-        return Page(url=final, content_type=content_type, data=data)
+        return Page(url=final, content_type=content_type, data=data, charset=charset)

@@ -42,12 +42,14 @@ def decode(
     url: str | None = None,
     extra: dict[str, Any] | None = None,
     fallback: dict[str, Any] | None = None,
+    charset: str | None = None,
 ) -> Article:
     """The Article for a page's bytes. ``url`` is where it was fetched from; ``extra``
-    (a sidecar) wins over the page's metadata and ``fallback`` (a feed item's) loses to it."""
+    (a sidecar) wins over the page's metadata and ``fallback`` (a feed item's) loses to it;
+    ``charset`` is the one an HTTP server declared."""
     import trafilatura
 
-    html = _html_text(source, data)
+    html, notes = _html_text(source, data, charset)
     # Precision first (less of the page's furniture); a short page it finds nothing in is
     # read again with trafilatura's defaults before giving up.
     for precision in (True, False):
@@ -74,7 +76,8 @@ def decode(
         "url": page.url or url,
         "language": page.language or _language(html),
     }
-    fields, notes = metadata.clean({k: v for k, v in found.items() if v}, "page")
+    fields, problems = metadata.clean({k: v for k, v in found.items() if v}, "page")
+    notes += problems
     for key, value in (fallback or {}).items():
         fields.setdefault(key, value)
     fields.update(extra or {})
@@ -99,16 +102,27 @@ def decode(
     )
 
 
-def _html_text(source: str, data: bytes) -> str:
-    """The page as text: UTF-8 unless the page declares another charset."""
+def _html_text(source: str, data: bytes, charset: str | None = None) -> tuple[str, list[str]]:
+    """The page as text: in the charset its server or its <meta> declares, else UTF-8, else
+    as detected (with a warning, since characters may come out wrong)."""
     declared = CHARSET.search(data[:4096])
-    encoding = declared[1].decode("ascii").lower() if declared else "utf-8"
-    if encoding in ("utf-8", "utf8"):
-        return text_of(source, data)
+    encoding = (charset or (declared[1].decode("ascii") if declared else "utf-8")).lower()
+    if encoding not in ("utf-8", "utf8"):
+        try:
+            return data.decode(encoding), []
+        except (LookupError, UnicodeDecodeError):
+            pass
     try:
-        return data.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as error:
-        raise BadInput(source, f"page declares charset {encoding} but is not ({error})") from error
+        return text_of(source, data), []
+    except BadInput as bad:
+        if "UTF-8" not in bad.reason:
+            raise
+    from trafilatura.utils import decode_file
+
+    said = f"is not in the character set it declares ({encoding})"
+    if not charset and not declared:
+        said = "is not UTF-8 and declares no character set"
+    return decode_file(data), [f"page {said}; decoded as detected, check accented letters"]
 
 
 def _language(html: str) -> str | None:
