@@ -12,6 +12,7 @@ import gzip
 import http.server
 import json
 import shutil
+import socket
 import sqlite3
 import threading
 import time
@@ -222,15 +223,14 @@ def test_a_feed_given_as_a_path_says_to_use_feed(tmp_path, fake_nlp, server):
     assert f"this is an RSS/Atom feed; index it with --feed {base}/feed.xml" in result.output
 
 
-def test_an_unreachable_host_is_an_error_line(tmp_path, fake_nlp, server):
-    base, _ = server
-    port = int(base.rsplit(":", 1)[1])
-    # nothing listens on the port below ours (or if something does, it is not a page of ours)
-    result = index(
-        f"http://127.0.0.1:{port - 1 or 1}/x", "--timeout", "1", "--db", str(tmp_path / "q.db")
-    )
+def test_a_refused_connection_is_an_error_line(tmp_path, fake_nlp):
+    # a port bound on 127.0.0.1 but not listening refuses connections
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{bound.getsockname()[1]}/x"
+        result = index(url, "--timeout", "2", "--db", str(tmp_path / "q.db"))
     assert result.exit_code == 1
-    assert f"error: http://127.0.0.1:{port - 1 or 1}/x: " in result.output
+    assert f"error: {url}: cannot fetch: " in result.output
 
 
 # -- JSON Lines, CSV and standard input -----------------------------------------------------------
