@@ -123,6 +123,10 @@ def _add_article_metadata(db: Database) -> None:
         db["articles"].add_column(column, str)
     db["articles"].create_index(["outlet"])
     db["articles"].create_index(["published"])
+    # Articles indexed before this version were read differently (an HTML page as its markup,
+    # boilerplate lines and front matter as text) and have no metadata yet: forgetting their
+    # hashes makes the next `quotes index` of the same files read them again. Rows stay.
+    db.execute("update articles set sha256 = ''")
     db.execute("drop view if exists quotes_view")
     db.create_view(
         "quotes_view",
