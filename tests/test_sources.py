@@ -456,3 +456,30 @@ def test_a_page_in_another_character_set_is_read_with_a_warning_when_undeclared(
     warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
     assert len(warnings) == 1 and "undeclared.html: page is not UTF-8" in warnings[0]
     assert {row["text"] for row in export(db)} == {"We are delighted to reopen the caf\xe9,"}
+
+
+def test_an_atom_feed_saved_as_a_file(tmp_path, fake_nlp, server):
+    base, _ = server
+    feed = tmp_path / "feed.atom"
+    feed.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Harbour Weekly</title>'
+        f'<entry><title>Harbour</title><link href="{base}/harbour"/>'
+        "<updated>2024-03-09T12:00:00Z</updated><author><name>Desk</name></author></entry>"
+        "</feed>",
+        encoding="utf-8",
+    )
+    db = tmp_path / "q.db"
+    result = index("--feed", str(feed), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    rows = export(db)
+    assert {row["text"] for row in rows} == HARBOUR
+    # the page's own metadata wins over the feed's
+    assert {(row["outlet"], row["published"], row["author"]) for row in rows} == {
+        ("The Coastal Gazette", "2024-03-05", "Lena Ortiz")
+    }
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<html><body>not a feed</body></html>", encoding="utf-8")
+    result = index("--feed", str(broken), "--db", str(db))
+    assert result.exit_code == 1
+    assert f"error: {broken}: " in result.output
