@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
 from quotes.ingest import boilerplate, metadata
+from quotes.ingest.view import view
 from quotes.records import Article
 
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -93,8 +95,8 @@ def decode(
     skip = ([(0, start)] if start else []) + boilerplate.ranges(text, start)
     if not text[start:].strip():
         raise BadInput(source, "file has only front matter, no article text")
-    title = fields.pop("title", None) or title_of(text[start:])
-    return Article(
+    title = fields.pop("title", None)
+    article = Article(
         source=source,
         text=text,
         title=title,
@@ -103,6 +105,10 @@ def decode(
         notes=tuple(notes + problems),
         **fields,
     )
+    if title is None:
+        # the headline is the first line the pipeline reads: not front matter, not "Subscribe"
+        article = replace(article, title=title_of(view(article).text) or title_of(text[start:]))
+    return article
 
 
 def title_of(text: str) -> str | None:
