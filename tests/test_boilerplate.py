@@ -30,6 +30,10 @@ NEWS = [
     "Voters who subscribe to the newsletter were surveyed, according to the poll.",
     "You can’t do that, she told the committee, adding that the account was false.",
     "Advertisements for the rally ran on three stations, the campaign said.",
+    "Sign-in sheets showed 300 people attended, organisers said.",
+    "Login details of 2,000 customers were stolen, the bank said.",
+    "Register of Deeds Ann Lee said the office would close on Friday.",
+    "Sign in sheets at the door showed a record turnout, according to the organisers.",
 ]
 
 
