@@ -151,6 +151,19 @@ def server():
             }
             if self.path == "/slow":
                 time.sleep(3)
+            if self.path.startswith("/drip"):
+                # headers at once, then a byte every 0.1 s: each wait is short, the whole is not
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                for _ in range(40):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+                return
+            if self.path.startswith("/broken"):
+                self.send_error(503, "Service Unavailable")
+                return
             if self.path not in pages:
                 self.send_error(404, "Not Found")
                 return
@@ -483,3 +496,21 @@ def test_an_atom_feed_saved_as_a_file(tmp_path, fake_nlp, server):
     result = index("--feed", str(broken), "--db", str(db))
     assert result.exit_code == 1
     assert f"error: {broken}: " in result.output
+
+
+def test_a_dribbling_server_meets_a_deadline_and_a_failing_host_is_given_up(
+    tmp_path, fake_nlp, server
+):
+    base, hits = server
+    urls = [f"{base}/drip", f"{base}/broken1", f"{base}/broken2", f"{base}/broken3"]
+    started = time.monotonic()
+    result = index(*urls, "--timeout", "0.5", "--db", str(tmp_path / "q.db"))
+    assert time.monotonic() - started < 4
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {base}/drip: still downloading after 1.5 s",
+        f"error: {base}/broken1: HTTP 503 Service Unavailable",
+        f"error: {base}/broken2: HTTP 503 Service Unavailable",
+        f"error: {base}/broken3: skipped: 127.0.0.1 already failed 3 times in this run",
+    ]
+    assert "/broken3" not in hits

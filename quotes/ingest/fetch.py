@@ -3,14 +3,16 @@
 A URL that fails (timeout, refused connection, 404, a page too large) is one error line for
 that URL; the run goes on with the others. Nothing is retried: a newsroom indexing a feed of a
 hundred items must not hammer a struggling site, and the next run picks up what this one
-missed. After ``MAX_HOST_FAILURES`` failures on one host its remaining URLs are skipped with a
-message rather than each waiting out its timeout.
+missed. After ``MAX_HOST_FAILURES`` failures of one host (no answer in time, a refused
+connection, a server error; a 404 is the page's fault, not the host's) its remaining URLs are
+skipped with a message rather than each waiting out its timeout.
 """
 
 from __future__ import annotations
 
 import http.client
 import socket
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from quotes.ingest.text import BadInput
 DEFAULT_TIMEOUT = 20.0  # seconds to connect, and between bytes received
 MAX_BYTES = 20 * 1024 * 1024
 MAX_HOST_FAILURES = 3
+TOTAL_TIMEOUTS = 3  # a whole page may take this many timeouts to arrive
+HOST_TROUBLE = ("timed out", "still downloading", "cannot fetch", "HTTP 5")
 USER_AGENT = f"quotes/{__version__} (quote index for newsrooms)"
 
 
@@ -51,16 +55,33 @@ class Fetcher:
             )
         try:
             page = self._get(url)
-        except BadInput:
-            self.failures[host] = self.failures.get(host, 0) + 1
+        except BadInput as bad:
+            # a missing page says nothing about the host; a host that does not answer in time,
+            # refuses or fails with a server error will likely do so for its next URL too
+            if bad.reason.startswith(HOST_TROUBLE):
+                self.failures[host] = self.failures.get(host, 0) + 1
             raise
         return page
+
+    def _body(self, url: str, response: http.client.HTTPResponse) -> bytes:
+        # The socket timeout bounds each wait; a server dribbling a byte at a time would pass
+        # it forever, so the whole body gets a deadline too.
+        deadline = time.monotonic() + self.timeout * TOTAL_TIMEOUTS
+        chunks, size = [], 0
+        while chunk := response.read1(64 * 1024):  # what has arrived, not a full 64 KiB
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                break
+            if time.monotonic() > deadline:
+                raise BadInput(url, f"still downloading after {self.timeout * TOTAL_TIMEOUTS:g} s")
+        return b"".join(chunks)
 
     def _get(self, url: str) -> Page:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data = response.read(MAX_BYTES + 1)
+                data = self._body(url, response)
                 content_type = response.headers.get_content_type()
                 charset = response.headers.get_content_charset()
                 final = response.geturl()
