@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.db import Database
 
-from quotes.records import Article, Quote, Speaker
+from quotes.records import METADATA_FIELDS, Article, Quote, Speaker
 
 # -- schema -----------------------------------------------------------------------------------
 #
@@ -117,6 +117,49 @@ def _add_views(db: Database) -> None:
     )
 
 
+def _add_article_metadata(db: Database) -> None:
+    """Where and when an article appeared and who wrote it, for "who said what, where and
+    when": nullable columns (a bare text file has none of them), and quotes_view carries the
+    outlet and date so quotes can be faceted by them."""
+    for column in METADATA_FIELDS:
+        db["articles"].add_column(column, str)
+    db["articles"].create_index(["outlet"])
+    db["articles"].create_index(["published"])
+    # Articles indexed before this version were read differently (an HTML page as its markup,
+    # boilerplate lines and front matter as text) and have no metadata yet: forgetting their
+    # hashes makes the next `quotes index` of the same files read them again. Rows stay.
+    db.execute("update articles set sha256 = ''")
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
 def _add_article_search(db: Database) -> None:
     # "Search over quotes and article text, with snippets" (issue 15): the site searches the
     # articles' titles and text too, so a phrase outside any quote is still found.
@@ -127,6 +170,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
     _add_views,
+    _add_article_metadata,
     _add_article_search,
 ]
 
@@ -228,6 +272,9 @@ def _save_article(
         "text": article.text,
         "sha256": article.sha256,
     }
+    # (a database opened without migrating, as a test of migrations does, has no such columns)
+    if METADATA_FIELDS[0] in db["articles"].columns_dict:
+        row.update(article.metadata)
     existing = db.execute(
         "select id from articles where source = ?", [article.source]
     ).fetchone()
@@ -311,7 +358,12 @@ select
   quotes.speaker_start,
   quotes.speaker_end,
   quotes.method,
-  quotes.confidence
+  quotes.confidence,
+  articles.outlet,
+  articles.published,
+  articles.author,
+  articles.url,
+  articles.language
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id

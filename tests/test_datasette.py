@@ -227,8 +227,9 @@ def test_extra_columns_from_other_branches_show_when_present(db_path, tmp_path):
     path = tmp_path / "copy" / "quotes.db"
     shutil.copy(db_path, path)
     conn = sqlite3.connect(path)
-    conn.execute("alter table articles add column outlet text")
-    conn.execute("alter table articles add column published text")
+    present = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+    for column in {"outlet", "published"} - present:
+        conn.execute(f"alter table articles add column {column} text")
     conn.execute("update articles set outlet = 'Harbour Times', published = '2024-03-01'")
     conn.execute("create table statements (id integer primary key, text text)")
     conn.execute("insert into statements values (1, 'The ferries stop tonight')")
@@ -471,3 +472,45 @@ def test_a_table_filtered_to_a_speaker_names_them(db_path):
     page = html(db_path, f"/quotes/quotes?speaker_id={speaker}&article_id={article}")
     assert f'Quotes of <a href="/quotes/speaker/{speaker}">Mara Quist</a>' in page
     assert f'In <a href="/quotes/article/{article}">Harbour plans approved</a>' in page
+
+
+@pytest.fixture
+def db_with_metadata(tmp_path, fake_nlp):
+    """Three articles from a JSON Lines export, with outlets and publication dates."""
+    from test_sources import write_jsonl
+
+    path = tmp_path / "quotes.db"
+    summary = indexer.index_paths([str(write_jsonl(tmp_path / "cms.jsonl"))], path)
+    assert summary.ok and summary.indexed == 3
+    return path
+
+
+def facet_results(body: dict) -> dict:
+    facets = body["facet_results"]
+    return facets.get("results", facets)  # the shape differs between Datasette versions
+
+
+def test_quotes_and_articles_are_faceted_by_outlet_and_publication_date(db_with_metadata):
+    view, table = get(db_with_metadata, "/quotes/quotes_view.json", "/quotes/articles.json")
+    for body in (view, table):
+        facets = facet_results(body)
+        outlets = {item["value"]: item["count"] for item in facets["outlet"]["results"]}
+        assert outlets == {"The Coastal Gazette": 2, "Harbour Weekly": 1}
+        assert facets["published"]["type"] == "date"
+        dates = {item["value"]: item["count"] for item in facets["published"]["results"]}
+        assert dates == {"2024-03-05": 1, "2024-03-06": 1, "2024-04-01": 1}
+    # a facet value filters the quotes to that outlet, and a date to that day
+    rows, dated = get(
+        db_with_metadata,
+        "/quotes/quotes_view.json?_shape=array&outlet=Harbour+Weekly",
+        "/quotes/quotes_view.json?_shape=array&published__date=2024-04-01",
+    )
+    assert [row["speaker"] for row in rows] == ["Harbour Council"]
+    assert [row["speaker"] for row in dated] == ["Tomas Lind"]
+
+
+def test_the_articles_table_leads_with_headline_outlet_and_date():
+    names = ["id", "source", "title", "text", "sha256", "outlet", "published", "author", "url"]
+    ordered = [names[i] for i in column_order(names, "articles")]
+    assert ordered[:5] == ["title", "outlet", "published", "author", "text"]
+    assert ordered[-3:] == ["id", "source", "sha256"]

@@ -563,14 +563,19 @@ def register_routes(datasette):
 # "The quotes table opens with 15 column descriptions and six offset columns; the quote text
 # column is 75 px wide and confidence falls off the right edge" (issue 15)
 LEAD = ["text", "quote", "speaker", "speaker_id", "name", "article", "article_id", "title"]
-NEXT = ["confidence", "kind", "cue", "method", "category", "speaker_mention", "speaker_kind"]
+NEXT = ["confidence", "outlet", "published", "kind", "cue", "method", "category"]
+NEXT += ["speaker_mention", "speaker_kind"]
+# the articles table: headline, where and when, then the text (an excerpt linking to its page)
+ARTICLE_LEAD = ["title", "outlet", "published", "author", "text"]
 LAST = ["id", "quote_id", "source", "start", "end", "cue_start", "cue_end"]
 LAST += ["speaker_start", "speaker_end", "sha256"]
 
 
-def column_order(names: list[str]) -> list[int]:
+def column_order(names: list[str], table: str | None = None) -> list[int]:
     """Positions of ``names`` reordered: the quote, speaker and article first, then what
-    describes the quote, then anything else, then ids and offsets."""
+    describes the quote, then anything else, then ids and offsets (for the articles table:
+    title, outlet, date, author and text first)."""
+    lead = ARTICLE_LEAD if table == "articles" else LEAD
 
     # an id leads only where no name stands for it (the quotes table shows names in its ids)
     last = LAST + [f"{n}_id" for n in ("speaker", "article") if n in names]
@@ -579,7 +584,7 @@ def column_order(names: list[str]) -> list[int]:
         position, name = item
         if name in last:
             return 3, last.index(name)
-        for group, names_ in enumerate((LEAD, NEXT)):
+        for group, names_ in enumerate((lead, NEXT)):
             if name in names_:
                 return group, names_.index(name)
         return 2, position
@@ -598,7 +603,9 @@ def extra_template_vars(template, database, table, datasette, request):
     async def values() -> dict[str, Any]:
         found: dict[str, Any] = {"quotes_site": True}
         if table in REORDERED:
-            found["quotes_order"] = lambda columns: column_order([c["name"] for c in columns])
+            found["quotes_order"] = lambda columns: column_order(
+                [c["name"] for c in columns], table
+            )
         if table in ("quotes", "quotes_view") and request is not None:
             found["quotes_filtered"] = await _filtered_by(datasette, database, request)
         return found
