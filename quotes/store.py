@@ -163,7 +163,9 @@ def _add_article_metadata(db: Database) -> None:
 def _add_article_search(db: Database) -> None:
     # "Search over quotes and article text, with snippets" (issue 15): the site searches the
     # articles' titles and text too, so a phrase outside any quote is still found.
-    db["articles"].enable_fts(["title", "text"], create_triggers=True)
+    # (a database made by a development build may have the index already)
+    if "articles_fts" not in db.table_names():
+        db["articles"].enable_fts(["title", "text"], create_triggers=True)
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [

@@ -514,3 +514,33 @@ def test_the_articles_table_leads_with_headline_outlet_and_date():
     ordered = [names[i] for i in column_order(names, "articles")]
     assert ordered[:5] == ["title", "outlet", "published", "author", "text"]
     assert ordered[-3:] == ["id", "source", "sha256"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select instr('abcabc','ca'), instr('abc',''), instr(null,'a'), instr(12345, 34)",
+        "select instr(x'0102', x'02'), instr(1.5, '.5'), instr('héllo','l'), instr('a', null)",
+        "select replace('aXbXc','X','--'), replace('abc','','z'), replace(null,'a','b')",
+        "select replace('a','a',null), replace(1.50,'5','6'), replace('héé','é','e'), replace(x'6161', 'a', 'b')",
+        "select trim('xxhixx','x'), ltrim('xxhixx','x'), rtrim('xxhixx','x'), trim('  a  ')",
+        "select trim('abc',''), trim(null,'a'), trim('aba','ab'), rtrim('a]b]]',']'), ltrim('-^-x','^-')",
+        "select printf('%d items, %s, %.2f, %%, %5s|', 3, 'abc', 2.345, 'x'), printf('%.*c', 3, 'y'), format('%q', 'it''s')",
+    ],
+)
+def test_the_bounded_functions_answer_as_sqlite_s_own(sql):
+    from quotes.web import limits
+
+    bounded = sqlite3.connect(":memory:")
+    limits.apply(bounded, 1_000_000)
+    assert bounded.execute(sql).fetchall() == sqlite3.connect(":memory:").execute(sql).fetchall()
+
+
+def test_a_replace_over_the_value_limit_is_refused():
+    from quotes.web import limits
+
+    conn = sqlite3.connect(":memory:")
+    limits.apply(conn, 1000)
+    assert conn.execute("select replace(printf('%.*c', 500, 'a'), 'a', 'b')").fetchone() == ("b" * 500,)
+    with pytest.raises(sqlite3.DataError, match="too big"):
+        conn.execute("select replace(printf('%.*c', 500, 'a'), 'a', 'bbb')").fetchone()

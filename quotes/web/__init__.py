@@ -29,7 +29,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from quotes import store
-from quotes.web import pages
+from quotes.web import limits, pages
 from quotes.web.site import PLUGIN, packaged_metadata
 
 # -- which databases are quotes indexes ----------------------------------------------------------
@@ -90,21 +90,6 @@ def get_metadata(datasette, key, database, table):
 
 # -- limits on every connection ----------------------------------------------------------------
 
-# SQLite's own limits, set on every connection (issue 16: "select length(printf('%.*c',
-# 900000000,'x')) ran 6.7 s" -- one function call is one step of SQLite's virtual machine, so
-# no time limit can cut it; a limit on the size of any value stops it at once).
-MIN_VALUE_BYTES = 16 * 1024 * 1024  # at least 16 MiB, and twice the longest article
-LIMITS = {
-    # a LIKE or GLOB pattern longer than this is refused: patterns cost length x text
-    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 2000,
-    # the longest SQL statement accepted (a hand-written query is far shorter)
-    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,
-    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 100,
-    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 200,
-    sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 32,
-    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
-}
-
 
 def value_limit(datasette, database: str, conn) -> int:
     """The largest string or blob any query may build on this database, in bytes."""
@@ -117,62 +102,15 @@ def value_limit(datasette, database: str, conn) -> int:
             except sqlite3.Error:
                 longest = 0
         settings = (datasette.plugin_config(PLUGIN) or {}).get("max_value_bytes")
-        cache[database] = int(settings) if settings else max(MIN_VALUE_BYTES, 2 * longest)
+        cache[database] = int(settings) if settings else max(limits.MIN_VALUE_BYTES, 2 * longest)
     return cache[database]
 
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    length = value_limit(datasette, database, conn)
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, length)
-    for limit, value in LIMITS.items():
-        if database == "_memory" and limit == sqlite3.SQLITE_LIMIT_ATTACHED:
-            continue  # Datasette's cross-database mode attaches the others to _memory
-        conn.setlimit(limit, value)
-    printf = bounded_printf(length)
-    conn.create_function("printf", -1, printf)
-    conn.create_function("format", -1, printf)
+    # Datasette's cross-database mode attaches the other databases to _memory
+    limits.apply(conn, value_limit(datasette, database, conn), attach=database == "_memory")
     store.register_functions(conn)
-
-
-# A printf conversion: flags, width, precision (either may be * for the next argument), type.
-PRINTF_SPEC = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d*))?([a-zA-Z%])")
-_PRINTF_HELPER = threading.local()
-
-
-def bounded_printf(limit: int):
-    """SQLite's printf() and format(), but NULL (as for any result over the length limit) when
-    a width or precision exceeds ``limit``.
-
-    The length limit alone does not cut printf('%.*c', 900000000, 'x'): SQLite 3.40 goes on
-    appending 900 million characters that no longer fit, one by one, for about 9 s, and no
-    time limit can interrupt one function call. The formatting itself is SQLite's own, done on
-    a private in-memory connection.
-    """
-
-    def printf(fmt, *args):
-        if fmt is None:
-            return None
-        arguments = iter(args)
-        for spec in PRINTF_SPEC.finditer(str(fmt)):
-            for size in spec.group(1, 2):
-                if size == "*":
-                    size = next(arguments, 0)
-                try:
-                    if size not in (None, "") and abs(int(size)) > limit:
-                        return None
-                except (TypeError, ValueError):
-                    pass
-            if spec.group(3) != "%":
-                next(arguments, None)
-        helper = getattr(_PRINTF_HELPER, "conn", None)
-        if helper is None:
-            helper = _PRINTF_HELPER.conn = sqlite3.connect(":memory:")
-        helper.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limit)
-        marks = ", ".join("?" * (len(args) + 1))
-        return helper.execute(f"select printf({marks})", [fmt, *args]).fetchone()[0]
-
-    return printf
 
 
 # -- arbitrary SQL: this machine only, unless configured ----------------------------------------
@@ -361,9 +299,7 @@ async def threads_json(datasette, request):
         {"name": t.name, "ident": t.ident, "daemon": t.daemon} for t in threading.enumerate()
     ]
     tasks = asyncio.all_tasks()
-    return Response.json(
-        {"num_threads": len(threads), "threads": threads, "num_tasks": len(tasks)}
-    )
+    return Response.json({"num_threads": len(threads), "threads": threads, "num_tasks": len(tasks)})
 
 
 async def plugins_json(datasette, request):
