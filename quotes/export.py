@@ -38,6 +38,7 @@ FIELDS = (
     "speaker_end",
     "method",
     "confidence",
+    "statement_id",
 )
 FORMATS = ("jsonl", "csv")
 

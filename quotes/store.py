@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import sqlite_utils
 from sqlite_utils.db import Database
 
-from quotes.records import Article, Quote, Speaker
+from quotes.records import Article, Quote, Speaker, SpeakerOverride, SpeakerRef, Wording
 
 # -- schema -----------------------------------------------------------------------------------
 #
@@ -115,7 +117,48 @@ def _add_views(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_create_tables, _add_search, _add_views]
+def _add_speaker_identity(db: Database) -> None:
+    """Generic descriptions scoped to their article, editors' overrides, ids never reused."""
+    # "The company said ..." in two unrelated articles must not be one speaker "company".
+    db.execute("ALTER TABLE speakers ADD COLUMN article_id INTEGER REFERENCES articles(id)")
+    db["speakers"].create_index(["article_id"])
+    db["speaker_overrides"].create(
+        {
+            "id": int,
+            "action": str,
+            "speaker_id": int,
+            "kind": str,
+            "name": str,
+            "key": str,
+            "source": str,
+            "from_id": int,
+        },
+        pk="id",
+        not_null={"action", "speaker_id", "kind", "name"},
+    )
+    # The highest speaker id ever given, so a pruned speaker's id (and page) never names
+    # someone else later.
+    db["sequences"].create({"name": str, "value": int}, pk="name")
+    highest = db.execute("select coalesce(max(id), 0) from speakers").fetchone()[0]
+    db["sequences"].insert({"name": "speakers", "value": highest})
+
+
+def _add_statements(db: Database) -> None:
+    """Quotes reporting the same statement, across articles and outlets (quotes.statements)."""
+    db["statements"].create(
+        {"id": int, "text": str, "quotes": int, "articles": int}, pk="id", not_null={"text"}
+    )
+    db.execute("ALTER TABLE quotes ADD COLUMN statement_id INTEGER REFERENCES statements(id)")
+    db["quotes"].create_index(["statement_id"])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _create_tables,
+    _add_search,
+    _add_views,
+    _add_speaker_identity,
+    _add_statements,
+]
 
 
 class SchemaError(Exception):
@@ -174,9 +217,153 @@ def load_speakers(db: Database) -> list[Speaker]:
             kind=row["kind"],
             titles=json.loads(row["titles"] or "[]"),
             aliases=json.loads(row["aliases"] or "[]"),
+            article_id=row["article_id"],
         )
         for row in db.query("select * from speakers order by id")
     ]
+
+
+def load_overrides(db: Database) -> list[SpeakerOverride]:
+    """The editor's merges and splits, oldest first."""
+    return [
+        SpeakerOverride(
+            action=row["action"],
+            speaker_id=row["speaker_id"],
+            kind=row["kind"],
+            name=row["name"],
+            key=row["key"],
+            source=row["source"],
+            from_id=row["from_id"],
+        )
+        for row in db.query("select * from speaker_overrides order by id")
+    ]
+
+
+class Resolver(Protocol):
+    def resolve(
+        self, ref: SpeakerRef, article_id: int | None = None, source: str | None = None
+    ) -> Speaker: ...
+
+
+class SpeakerCache:
+    """The database's speakers, for resolving an article's mentions inside its transaction.
+
+    Two ``quotes index`` on one database each used to load the speakers once and write from
+    that stale copy (one person became two speakers, titles were lost). The copy is now
+    checked inside each article's write transaction, which holds the write lock, and loaded
+    again whenever another connection has committed since (``PRAGMA data_version``), so every
+    merge is against what the database holds at that moment.
+    """
+
+    def __init__(
+        self, make_index: Callable[[list[Speaker], list[SpeakerOverride]], Resolver]
+    ) -> None:
+        self.make_index = make_index
+        self._index: Resolver | None = None
+        self._version: int | None = None
+        self.loads = 0  # how many times the speakers were read (for tests)
+
+    def current(self, db: Database) -> Resolver:
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if self._index is None or version != self._version:
+            self._index = self.make_index(load_speakers(db), load_overrides(db))
+            self._version = version
+            self.loads += 1
+        return self._index
+
+    def forget(self) -> None:
+        """Drop the copy (after a rollback, whose ids and renames never reached the file)."""
+        self._index = None
+
+
+@contextmanager
+def _write_transaction(db: Database) -> Iterator[None]:
+    """One transaction that takes the write lock before it reads (BEGIN IMMEDIATE)."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+StatementGrouper = Callable[[Database, list[int], set[int]], None]
+
+
+def index_article(
+    db: Database,
+    article: Article,
+    quotes: Sequence[Quote],
+    speakers: SpeakerCache,
+    group_statements: StatementGrouper | None = None,
+) -> int:
+    """Store one article's quotes, merging their speakers against the database as it is now.
+
+    Everything happens in one write transaction: the article row, the speakers resolved
+    (against the current rows, see :class:`SpeakerCache`), the quotes, and the statement
+    groups the new quotes join (``group_statements(db, new_quote_ids, old_statement_ids)``).
+    Returns the article's id.
+    """
+    try:
+        with _write_transaction(db):
+            article_id, old_statements = _replace_article(db, article)
+            index = speakers.current(db)
+            resolved = [
+                (q, index.resolve(q.speaker, article_id=article_id, source=article.source)
+                 if q.speaker else None)
+                for q in quotes
+            ]
+            new_ids = _insert_quotes(db, article_id, resolved)
+            if group_statements is not None:
+                group_statements(db, new_ids, old_statements)
+    except BaseException:
+        speakers.forget()
+        raise
+    return article_id
+
+
+def _replace_article(db: Database, article: Article) -> tuple[int, set[int]]:
+    """Write the article's row and delete its old quotes; returns its id and the statements
+    those quotes belonged to."""
+    row = {
+        "source": article.source,
+        "title": article.title,
+        "text": article.text,
+        "sha256": article.sha256,
+    }
+    existing = db.execute("select id from articles where source = ?", [article.source]).fetchone()
+    old: set[int] = set()
+    if existing:
+        article_id = existing[0]
+        db["articles"].update(article_id, row)
+        old = {
+            r[0]
+            for r in db.execute(
+                "select distinct statement_id from quotes "
+                "where article_id = ? and statement_id is not null",
+                [article_id],
+            )
+        }
+        db["quotes"].delete_where("article_id = ?", [article_id])
+    else:
+        article_id = db["articles"].insert(row).last_pk
+    return article_id, old
+
+
+def _insert_quotes(
+    db: Database, article_id: int, quotes: Iterable[tuple[Quote, Speaker | None]]
+) -> list[int]:
+    ids = []
+    for quote, speaker in quotes:
+        if speaker is not None:
+            _save_speaker(db, speaker)
+        ids.append(db["quotes"].insert(_quote_row(article_id, quote, speaker)).last_pk)
+    return ids
 
 
 def save_article(
@@ -191,28 +378,9 @@ def save_article(
     here would free their ids for reuse while a later article may still resolve to them.
     Returns the article's id.
     """
-    with db.atomic():
-        row = {
-            "source": article.source,
-            "title": article.title,
-            "text": article.text,
-            "sha256": article.sha256,
-        }
-        existing = db.execute(
-            "select id from articles where source = ?", [article.source]
-        ).fetchone()
-        if existing:
-            article_id = existing[0]
-            db["articles"].update(article_id, row)
-            db["quotes"].delete_where("article_id = ?", [article_id])
-        else:
-            article_id = db["articles"].insert(row).last_pk
-        rows = []
-        for quote, speaker in quotes:
-            if speaker is not None:
-                _save_speaker(db, speaker)
-            rows.append(_quote_row(article_id, quote, speaker))
-        db["quotes"].insert_all(rows)
+    with _write_transaction(db):
+        article_id, _ = _replace_article(db, article)
+        _insert_quotes(db, article_id, quotes)
     return article_id
 
 
@@ -222,11 +390,27 @@ def _save_speaker(db: Database, speaker: Speaker) -> None:
         "kind": speaker.kind,
         "titles": json.dumps(speaker.titles, ensure_ascii=False),
         "aliases": json.dumps(speaker.aliases, ensure_ascii=False),
+        "article_id": speaker.article_id,
     }
     if speaker.id is None:
-        speaker.id = db["speakers"].insert(row).last_pk
-    else:
+        speaker.id = _next_speaker_id(db)
+    if db.execute("select 1 from speakers where id = ?", [speaker.id]).fetchone():
         db["speakers"].update(speaker.id, row)
+    else:
+        # a new speaker, or one an editor's override brings back under its old id
+        db["speakers"].insert({"id": speaker.id, **row})
+
+
+def _next_speaker_id(db: Database) -> int:
+    """One more than any id a speaker ever had: a pruned speaker's id is never reused."""
+    highest = db.execute(
+        "select max(coalesce((select max(id) from speakers), 0),"
+        " coalesce((select value from sequences where name = 'speakers'), 0),"
+        " coalesce((select max(max(speaker_id), coalesce(max(from_id), 0))"
+        " from speaker_overrides), 0))"
+    ).fetchone()[0]
+    db["sequences"].upsert({"name": "speakers", "value": highest + 1}, pk="name")
+    return highest + 1
 
 
 def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
@@ -250,12 +434,98 @@ def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
 
 
 def prune_speakers(db: Database) -> int:
-    """Delete speakers no quote points at (they are derived from quotes); returns how many."""
-    with db.atomic():
-        return db.execute(
-            "delete from speakers where id not in "
-            "(select speaker_id from quotes where speaker_id is not null)"
-        ).rowcount
+    """Delete speakers no quote points at (they are derived from quotes); returns how many.
+
+    Reads before writing, so a run that finds no orphan does not write at all.
+    """
+    orphans = "from speakers where id not in (select speaker_id from quotes where speaker_id is not null)"
+    if not db.execute(f"select exists(select 1 {orphans})").fetchone()[0]:
+        return 0
+    with _write_transaction(db):
+        return db.execute(f"delete {orphans}").rowcount
+
+
+# -- statements (quotes.statements decides, this stores) ----------------------------------------
+
+_WORDING_SQL = """
+select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id
+from quotes left join speakers on speakers.id = quotes.speaker_id
+"""
+
+
+def _wordings(db: Database, where: str, params: Sequence) -> list[Wording]:
+    return [Wording(*row) for row in db.execute(f"{_WORDING_SQL} {where}", list(params))]
+
+
+def wordings(db: Database, quote_ids: Sequence[int]) -> list[Wording]:
+    marks = ",".join("?" * len(quote_ids))
+    return _wordings(db, f"where quotes.id in ({marks}) order by quotes.id", quote_ids)
+
+
+def similar_wordings(db: Database, words: Sequence[str], limit: int) -> list[Wording]:
+    """The ``limit`` quotes the full-text index ranks best for any of ``words``."""
+    if not words:
+        return []
+    # each word quoted, so no typed character is read as FTS syntax
+    match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return _wordings(
+        db,
+        "where quotes.id in (select rowid from quotes_fts where quotes_fts match ?"
+        " order by rank limit ?) order by quotes.id",
+        [match, limit],
+    )
+
+
+def statement_wordings(db: Database, statement_ids: Iterable[int]) -> list[Wording]:
+    ids = sorted(statement_ids)
+    marks = ",".join("?" * len(ids))
+    return _wordings(db, f"where quotes.statement_id in ({marks}) order by quotes.id", ids)
+
+
+def write_statements(
+    db: Database, groups: Sequence[tuple[Sequence[int], str]], touched: Iterable[int]
+) -> None:
+    """Store statement groups: each (quote ids, representative wording). A group of two
+    quotes or more keeps the lowest statement id its members had (so a statement's id stays
+    while it grows); a single quote gets none. Statements left without quotes are deleted."""
+    claimed: set[int] = set()
+    seen = set(touched)
+    for quote_ids, text in sorted(groups, key=lambda g: min(g[0])):
+        marks = ",".join("?" * len(quote_ids))
+        had = sorted(
+            r[0]
+            for r in db.execute(
+                f"select distinct statement_id from quotes where id in ({marks})"
+                " and statement_id is not null",
+                list(quote_ids),
+            )
+        )
+        seen.update(had)
+        statement_id = None
+        if len(quote_ids) > 1:
+            statement_id = next((s for s in had if s not in claimed), None)
+            if statement_id is None:
+                statement_id = db["statements"].insert({"text": text}).last_pk
+            claimed.add(statement_id)
+        db.execute(
+            f"update quotes set statement_id = ? where id in ({marks})",
+            [statement_id, *quote_ids],
+        )
+        if statement_id is not None:
+            db.execute(
+                "update statements set text = ?, quotes = (select count(*) from quotes where"
+                " statement_id = ?), articles = (select count(distinct article_id) from quotes"
+                " where statement_id = ?) where id = ?",
+                [text, statement_id, statement_id, statement_id],
+            )
+    ids = sorted(seen - claimed)
+    if ids:
+        marks = ",".join("?" * len(ids))
+        db.execute(
+            f"delete from statements where id in ({marks}) and id not in"
+            " (select statement_id from quotes where statement_id is not null)",
+            ids,
+        )
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -279,7 +549,8 @@ select
   quotes.speaker_start,
   quotes.speaker_end,
   quotes.method,
-  quotes.confidence
+  quotes.confidence,
+  quotes.statement_id
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id
