@@ -91,16 +91,18 @@ class SpeakerOverride:
     """An editor's decision about speakers, kept apart from the derived rows so that
     re-indexing applies it again.
 
-    ``merge``: a name (its :func:`quotes.speakers.normalise` key) always means ``speaker_id``.
-    ``split``: in the article ``source``, what resolves to ``from_id`` is ``speaker_id`` instead.
+    ``merge``: a name (its :func:`quotes.speakers.normalise` key) always means ``speaker_id``;
+    only in the article ``source`` when that is set (a generic description's name).
+    ``split``: in the article ``source``, what resolves to ``from_id`` (or, once that speaker
+    is gone, a mention with the name ``key``) is ``speaker_id`` instead.
     """
 
     action: str  # "merge" or "split"
     speaker_id: int
     kind: str
     name: str  # the name the target speaker gets when it has to be created again
-    key: str | None = None  # merge
-    source: str | None = None  # split
+    key: str | None = None
+    source: str | None = None
     from_id: int | None = None  # split
 
 

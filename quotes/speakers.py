@@ -148,8 +148,11 @@ class SpeakerIndex:
         self._article: int | None = None
         self._here: list[Speaker] = []  # speakers resolved in the current article
         overrides = overrides or []
-        self._merges = {o.key: o for o in overrides if o.action == "merge" and o.key}
+        # later overrides win over earlier ones for the same name
+        self._merges = {(o.key, o.source): o for o in overrides if o.action == "merge"}
         self._splits = {(o.source, o.from_id): o for o in overrides if o.action == "split"}
+        self._split_rules = [o for o in overrides if o.action == "split"]
+        self._hidden: set[int] = set()  # split targets, in the article they were split in
         for speaker in known:
             copy = replace(speaker, titles=list(speaker.titles), aliases=list(speaker.aliases))
             self._before[id(copy)] = self._state(copy)
@@ -187,8 +190,14 @@ class SpeakerIndex:
         """
         if article_id != self._article:
             self._article, self._here = article_id, []
-        rule = self._merges.get(normalise(ref.name))
+            # In an article an editor split, the new speaker is reached only through the
+            # split: "Lee" there must still find the speaker it was split from.
+            self._hidden = {o.speaker_id for o in self._split_rules if o.source == source}
+        key = normalise(ref.name)
+        rule = self._merges.get((key, source)) or self._merges.get((key, None))
         match = self._by_id(rule.speaker_id, rule) if rule else self._match(ref)
+        if match is None:
+            match = self._split_of_pruned(key, source)
         if match is None:
             name = " and ".join(ref.members) if ref.kind == "group" and ref.members else ref.name
             generic = article_id is not None and not ref.members and is_generic(name)
@@ -203,6 +212,18 @@ class SpeakerIndex:
             self._here.append(match)
         return match
 
+    def _split_of_pruned(self, key: str, source: str | None) -> Speaker | None:
+        """The split's speaker for a mention of the name split from ("Lee" or "Ann Lee"),
+        once the speaker split from has gone (its last other quote was removed)."""
+        live = {s.id for s in self.speakers}
+        for rule in self._split_rules:
+            if rule.source != source or rule.from_id in live or not rule.key:
+                continue
+            words, theirs = key.split(), rule.key.split()
+            if words and theirs[-len(words):] == words:
+                return self._by_id(rule.speaker_id, rule)
+        return None
+
     def _by_id(self, speaker_id: int, rule: SpeakerOverride) -> Speaker:
         """The speaker an override names, brought back under its id if it had been pruned."""
         for s in self.speakers:
@@ -214,6 +235,8 @@ class SpeakerIndex:
 
     def _visible(self, speaker: Speaker) -> bool:
         """Generic descriptions from other articles are not candidates."""
+        if speaker.id in self._hidden:
+            return False
         return speaker.article_id is None or speaker.article_id == self._article
 
     def _match(self, ref: SpeakerRef) -> Speaker | None:

@@ -217,8 +217,16 @@ def components(wordings: list[Wording], new: set[int] | None = None) -> list[lis
 
 
 def representative(group: Iterable[Wording]) -> str:
-    """The fullest wording: the longest text, ties to the earliest quote."""
-    return max(group, key=lambda w: (len(w.text), -w.quote_id)).text
+    """The wording closest to all the others (the one most outlets printed, rather than one
+    outlet's paraphrase with its own framing); ties to the longest, then the earliest."""
+    members = list(group)
+    if len(members) > 50:  # a pairwise comparison of a very large group costs too much
+        return max(members, key=lambda w: (len(w.text), -w.quote_id)).text
+
+    def centrality(w: Wording) -> float:
+        return sum(similarity(w.text, o.text) for o in members if o is not w)
+
+    return max(members, key=lambda w: (round(centrality(w), 6), len(w.text), -w.quote_id)).text
 
 
 def _search_terms(text: str) -> list[str]:

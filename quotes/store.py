@@ -445,6 +445,112 @@ def prune_speakers(db: Database) -> int:
         return db.execute(f"delete {orphans}").rowcount
 
 
+# -- editors' overrides -----------------------------------------------------------------------
+
+
+class NotFound(Exception):
+    """An id or source the command was given is not in the index."""
+
+
+def _speaker(db: Database, speaker_id: int) -> Speaker:
+    row = db.execute("select id from speakers where id = ?", [speaker_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no speaker with id {speaker_id}")
+    return next(s for s in load_speakers(db) if s.id == speaker_id)
+
+
+def _source_of(db: Database, article_id: int | None) -> str | None:
+    if article_id is None:
+        return None
+    return db.execute("select source from articles where id = ?", [article_id]).fetchone()[0]
+
+
+def merge_speakers(
+    db: Database, into: int, others: Sequence[int], key: Callable[[str], str]
+) -> Speaker:
+    """Make the speakers ``others`` one with ``into``, now and at every later re-index.
+
+    Their quotes move to ``into``, their names and titles join its aliases and titles, and
+    each name is recorded in ``speaker_overrides`` so the indexer resolves it to ``into``
+    again (only within its article for a generic description). ``key`` is the name
+    normaliser the indexer matches with. Returns the merged speaker.
+    """
+    with _write_transaction(db):
+        target = _speaker(db, into)
+        for other_id in others:
+            if other_id == into:
+                raise ValueError(f"cannot merge speaker {into} into itself")
+            other = _speaker(db, other_id)
+            source = _source_of(db, other.article_id)
+            db.execute("update quotes set speaker_id = ? where speaker_id = ?", [into, other_id])
+            known = {key(n) for n in (target.name, *target.aliases)}
+            for name in (other.name, *other.aliases):
+                if key(name) not in known:
+                    target.aliases.append(name)
+                    known.add(key(name))
+                db.execute(
+                    "delete from speaker_overrides where action = 'merge' and key = ?"
+                    " and source is ?",
+                    [key(name), source],
+                )
+                db["speaker_overrides"].insert(
+                    {"action": "merge", "speaker_id": into, "kind": target.kind,
+                     "name": target.name, "key": key(name), "source": source}
+                )
+            target.titles.extend(t for t in other.titles if t not in target.titles)
+            # earlier overrides that gave the merged speaker now give the one it joined
+            db.execute(
+                "update speaker_overrides set speaker_id = ?, kind = ?, name = ?"
+                " where speaker_id = ?",
+                [into, target.kind, target.name, other_id],
+            )
+            db.execute("delete from speakers where id = ?", [other_id])
+        _save_speaker(db, target)
+    return target
+
+
+def split_speaker(
+    db: Database, speaker_id: int, source: str, name: str | None, key: Callable[[str], str]
+) -> Speaker:
+    """Give speaker ``speaker_id``'s quotes in article ``source`` to a new speaker (named
+    ``name``, else the same name), now and at every later re-index. Returns the new speaker."""
+    with _write_transaction(db):
+        old = _speaker(db, speaker_id)
+        row = db.execute("select id from articles where source = ?", [source]).fetchone()
+        if row is None:
+            raise NotFound(f"no article {source} in the index (sources are as given to index)")
+        moved = db.execute(
+            "select count(*) from quotes where article_id = ? and speaker_id = ?",
+            [row[0], speaker_id],
+        ).fetchone()[0]
+        if not moved:
+            raise NotFound(f"speaker {speaker_id} has no quote in {source}")
+        new = Speaker(name=name or old.name, kind=old.kind, article_id=old.article_id)
+        _save_speaker(db, new)
+        db.execute(
+            "update quotes set speaker_id = ? where article_id = ? and speaker_id = ?",
+            [new.id, row[0], speaker_id],
+        )
+        db["speaker_overrides"].insert(
+            {"action": "split", "speaker_id": new.id, "kind": new.kind, "name": new.name,
+             "key": key(old.name), "source": source, "from_id": speaker_id}
+        )
+    prune_speakers(db)
+    return new
+
+
+def override_rows(db: Database) -> list[dict]:
+    return list(db.query("select * from speaker_overrides order by id"))
+
+
+def delete_override(db: Database, override_id: int) -> None:
+    """Forget an override; the next re-index of the articles concerned resolves as if it had
+    never been made (``--force`` applies it everywhere at once)."""
+    with _write_transaction(db):
+        if not db.execute("delete from speaker_overrides where id = ?", [override_id]).rowcount:
+            raise NotFound(f"no override with id {override_id}")
+
+
 # -- statements (quotes.statements decides, this stores) ----------------------------------------
 
 _WORDING_SQL = """
@@ -565,8 +671,26 @@ def quote_rows(db: Database) -> Iterator[dict]:
 
 def speaker_rows(db: Database) -> Iterator[dict]:
     """Speakers with their quote and article counts, most quoted first."""
-    for row in db.query("select * from speaker_stats order by quotes desc, name, id"):
+    sql = (
+        "select speaker_stats.*, speakers.article_id from speaker_stats"
+        " join speakers on speakers.id = speaker_stats.id"
+        " order by speaker_stats.quotes desc, speaker_stats.name, speaker_stats.id"
+    )
+    for row in db.query(sql):
         yield {**row, "titles": json.loads(row["titles"]), "aliases": json.loads(row["aliases"])}
+
+
+def statement_rows(db: Database) -> Iterator[dict]:
+    """Statements, most articles first, each with its wordings (source, speaker, text)."""
+    for row in db.query("select * from statements order by articles desc, quotes desc, id"):
+        wordings = db.query(
+            "select articles.source, speakers.name as speaker, quotes.text from quotes"
+            " join articles on articles.id = quotes.article_id"
+            " left join speakers on speakers.id = quotes.speaker_id"
+            " where quotes.statement_id = ? order by articles.source, quotes.start",
+            [row["id"]],
+        )
+        yield {**row, "wordings": list(wordings)}
 
 
 def counts(db: Database) -> dict[str, int]:
