@@ -67,7 +67,8 @@ def index(paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_s
     Files whose text has not changed since they were last indexed are skipped, so running the
     same command again is cheap and leaves the database as it was. A file that cannot be read
     (missing, empty, binary, not UTF-8) is reported and the others are still indexed; the exit
-    status is then 1.
+    status is then 1. Several `quotes index` may write to one database at once: speakers are
+    merged against the database inside each article's transaction.
     """
     # Library warnings (no coreference for this model, ...) read like the per-file ones.
     with warnings.catch_warnings():
@@ -117,7 +118,8 @@ def export_command(db_path: str, format_: str) -> None:
 
     Each record has source, article_id, quote_id, text, start, end, kind, cue, cue_start,
     cue_end, speaker, speaker_kind, speaker_id, speaker_mention, speaker_start, speaker_end,
-    method and confidence. Offsets are character offsets into the article text as read.
+    method, confidence and statement_id (shared by quotes reporting the same statement).
+    Offsets are character offsets into the article text as read.
     """
     try:
         export.export(existing_db(db_path), sys.stdout, format_)

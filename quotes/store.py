@@ -181,7 +181,11 @@ def migrate(db: Database, migrations: Sequence[Callable[[Database], None]] = MIG
             f"understands ({len(migrations)}); upgrade quotes"
         )
     for number, migration in enumerate(migrations[version:], start=version + 1):
-        with db.atomic():
+        with _write_transaction(db):
+            # Read again under the write lock: another process opening the same new
+            # database at the same moment may have applied it already.
+            if schema_version(db) >= number:
+                continue
             migration(db)
             # user_version lives in the file header and commits with the transaction
             db.execute(f"PRAGMA user_version = {number}")
