@@ -273,7 +273,12 @@ def speakers_overrides(db_path: str, delete_id: int | None) -> None:
 @cli.command("statements")
 @db_option
 @click.option("--limit", default=0, type=click.IntRange(min=0), help="Show at most this many.")
-def statements_command(db_path: str, limit: int) -> None:
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Group every stored quote again from scratch first (after changing the rules).",
+)
+def statements_command(db_path: str, limit: int, rebuild: bool) -> None:
     """List statements reported more than once, most articles first, with each wording.
 
     A statement groups quotes that report the same words (exact, reworded or paraphrased),
@@ -281,6 +286,8 @@ def statements_command(db_path: str, limit: int) -> None:
     """
     db = _open_existing(db_path)
     try:
+        if rebuild:
+            store.group_all(db, indexer.group_statements)
         for n, statement in enumerate(store.statement_rows(db), start=1):
             click.echo(f"{statement['id']:>5}  {statement['articles']} articles  "
                        f"{statement['quotes']} quotes  {' '.join(statement['text'].split())}")

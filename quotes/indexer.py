@@ -107,6 +107,9 @@ def index_paths(
     done = progress_callback or (lambda source: None)
     db = store.open_db(db_path)
     try:
+        if store.statements_pending(db):
+            # an index written before statements existed: group what it holds first
+            store.group_all(db, group_statements)
         known = store.article_hashes(db)
 
         def to_process() -> Iterator[Article]:

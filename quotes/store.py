@@ -150,6 +150,9 @@ def _add_statements(db: Database) -> None:
     )
     db.execute("ALTER TABLE quotes ADD COLUMN statement_id INTEGER REFERENCES statements(id)")
     db["quotes"].create_index(["statement_id"])
+    if db["quotes"].count:
+        # quotes indexed before statements existed: the next `quotes index` groups them
+        db["sequences"].insert({"name": "statements_pending", "value": 1})
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
@@ -590,6 +593,34 @@ def statement_wordings(db: Database, statement_ids: Iterable[int]) -> list[Wordi
     ids = sorted(statement_ids)
     marks = ",".join("?" * len(ids))
     return _wordings(db, f"where quotes.statement_id in ({marks}) order by quotes.id", ids)
+
+
+def statements_pending(db: Database) -> bool:
+    """Were quotes stored before statements existed, and not grouped yet?"""
+    row = db.execute("select value from sequences where name = 'statements_pending'").fetchone()
+    return bool(row and row[0])
+
+
+def article_quote_ids(db: Database) -> Iterator[list[int]]:
+    """Each article's quote ids, article by article."""
+    for (article_id,) in db.execute("select id from articles order by id").fetchall():
+        yield [r[0] for r in db.execute(
+            "select id from quotes where article_id = ? order by id", [article_id]
+        )]
+
+
+def group_all(db: Database, group_statements: StatementGrouper) -> None:
+    """Group every stored quote into statements from scratch, one article per transaction,
+    as if the articles were indexed again in order."""
+    with _write_transaction(db):
+        db.execute("update quotes set statement_id = null")
+        db.execute("delete from statements")
+    for quote_ids in article_quote_ids(db):
+        if quote_ids:
+            with _write_transaction(db):
+                group_statements(db, quote_ids, set())
+    with _write_transaction(db):
+        db.execute("delete from sequences where name = 'statements_pending'")
 
 
 def write_statements(

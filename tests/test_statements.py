@@ -137,3 +137,37 @@ def test_statements_are_kept_current_as_articles_are_indexed(tmp_path, monkeypat
     db = sqlite_utils.Database(db_path)
     assert db["statements"].count == 0
     db.close()
+
+
+def test_an_index_from_before_statements_gets_them_at_the_next_run(tmp_path, monkeypatch):
+    from quotes import store
+
+    use_tagged_finder(monkeypatch)
+    db_path = tmp_path / "old.db"
+    db = sqlite_utils.Database(db_path)
+    store.migrate(db, store.MIGRATIONS[:4])  # as written before statements existed
+    said = "The harbour will close for good in 2030, sadly"
+    for n in (1, 2):
+        db["articles"].insert({"id": n, "source": f"{n}.txt", "text": said, "sha256": "x"})
+        db["quotes"].insert({"article_id": n, "text": said, "start": 0, "end": len(said),
+                             "kind": "direct", "method": "none"})
+    db.close()
+
+    listed = CliRunner().invoke(cli, ["statements", "--db", str(db_path)])
+    assert listed.exit_code == 0 and listed.output == ""  # migrated, not grouped yet
+    indexer.index_paths([str(tmp_path / "nothing-new.txt")], db_path)
+    first, second = (statement_of_article(db_path, n) for n in (1, 2))
+    assert first is not None and first == second
+
+    rebuilt = CliRunner().invoke(cli, ["statements", "--rebuild", "--db", str(db_path)])
+    assert rebuilt.exit_code == 0 and "2 articles" in rebuilt.output
+
+
+def statement_of_article(db_path, article_id):
+    db = sqlite_utils.Database(db_path)
+    try:
+        return db.execute(
+            "select statement_id from quotes where article_id = ?", [article_id]
+        ).fetchone()[0]
+    finally:
+        db.close()
