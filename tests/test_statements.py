@@ -171,3 +171,19 @@ def statement_of_article(db_path, article_id):
         ).fetchone()[0]
     finally:
         db.close()
+
+
+def test_a_short_phrase_joins_one_statement_but_links_no_two():
+    texts = [
+        "My father has given my foundation hundreds of thousands of dollars over the years",
+        "hundreds of thousands",
+        "Hundreds of thousands of people lost their homes in the floods this spring",
+        "hundreds of thousands",
+    ]
+    wordings = [Wording(n, t, None, None, None) for n, t in enumerate(texts)]
+    for seed in range(4):
+        shuffled = wordings[:]
+        random.Random(seed).shuffle(shuffled)
+        groups = sorted(sorted(w.quote_id for w in g) for g in components(shuffled))
+        # the two long quotes stay apart; both phrases join the one they match best
+        assert groups == [[0], [1, 2, 3]], groups
