@@ -8,8 +8,10 @@ and cheaply from the text alone:
 - content words (function words dropped, light suffix stripping so "bombed" meets "bombing"):
   how much of the shorter quote the longer one contains, and their Jaccard overlap;
 - character trigrams of those words, which forgive spelling and inflection the stripping misses;
-- names and numbers: two quotes that both give figures and share none are different
+- names and numbers count double, but cannot make a match alone (two other shared content words
+  are needed), and two quotes that both give figures and share none are different
   statements ("1,600 civilians" against "1,130 civilians");
+- a short wording (fewer than three content words) matches only word for word;
 - negation: "will withdraw" and "will not withdraw" are two statements (a negated wording and
   one that is not never match: this misses "denied X" against "said it did not X");
 - speaker agreement: two different people (or two different organisations) raise the bar. A
@@ -18,7 +20,8 @@ and cheaply from the text alone:
   one subject are the closest near misses.
 
 A statement is a connected group of quotes that pass :func:`same_statement` pairwise (single
-link), so the grouping does not depend on the order articles are indexed in. Only quotes
+link, a partial wording linking no two; see :func:`components`), so the grouping does not
+depend on the order articles are indexed in. Only quotes
 reported more than once get a statement; a quote said once has ``statement_id`` null.
 
 The thresholds were chosen on the ``dev`` half of ``tests/data/statement_pairs.jsonl`` (pairs
@@ -103,7 +106,7 @@ def _stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def features(text: str) -> Features:
     """What :func:`similarity` compares: content words, numbers, negation, trigrams."""
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text.replace("\u2019", "'"))  # 1,600 -> 1600
