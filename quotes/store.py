@@ -20,7 +20,15 @@ from typing import Protocol
 import sqlite_utils
 from sqlite_utils.db import Database
 
-from quotes.records import Article, Quote, Speaker, SpeakerOverride, SpeakerRef, Wording
+from quotes.records import (
+    METADATA_FIELDS,
+    Article,
+    Quote,
+    Speaker,
+    SpeakerOverride,
+    SpeakerRef,
+    Wording,
+)
 
 # -- schema -----------------------------------------------------------------------------------
 #
@@ -117,6 +125,49 @@ def _add_views(db: Database) -> None:
     )
 
 
+def _add_article_metadata(db: Database) -> None:
+    """Where and when an article appeared and who wrote it, for "who said what, where and
+    when": nullable columns (a bare text file has none of them), and quotes_view carries the
+    outlet and date so quotes can be faceted by them."""
+    for column in METADATA_FIELDS:
+        db["articles"].add_column(column, str)
+    db["articles"].create_index(["outlet"])
+    db["articles"].create_index(["published"])
+    # Articles indexed before this version were read differently (an HTML page as its markup,
+    # boilerplate lines and front matter as text) and have no metadata yet: forgetting their
+    # hashes makes the next `quotes index` of the same files read them again. Rows stay.
+    db.execute("update articles set sha256 = ''")
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
 def _add_speaker_identity(db: Database) -> None:
     """Generic descriptions scoped to their article, editors' overrides, ids never reused."""
     # "The company said ..." in two unrelated articles must not be one speaker "company".
@@ -159,6 +210,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
     _add_views,
+    _add_article_metadata,
     _add_speaker_identity,
     _add_statements,
 ]
@@ -302,6 +354,14 @@ def _write_transaction(db: Database) -> Iterator[None]:
 StatementGrouper = Callable[[Database, list[int], set[int]], None]
 
 
+class ResolvingFailed(Exception):
+    """Resolving an article's speakers raised ``error`` (the article was not stored)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def index_article(
     db: Database,
     article: Article,
@@ -314,17 +374,21 @@ def index_article(
     Everything happens in one write transaction: the article row, the speakers resolved
     (against the current rows, see :class:`SpeakerCache`), the quotes, and the statement
     groups the new quotes join (``group_statements(db, new_quote_ids, old_statement_ids)``).
-    Returns the article's id.
+    Returns the article's id. An error while resolving speakers comes as
+    :class:`ResolvingFailed`; nothing of the article is stored after any error.
     """
     try:
         with _write_transaction(db):
             article_id, old_statements = _replace_article(db, article)
-            index = speakers.current(db)
-            resolved = [
-                (q, index.resolve(q.speaker, article_id=article_id, source=article.source)
-                 if q.speaker else None)
-                for q in quotes
-            ]
+            try:
+                index = speakers.current(db)
+                resolved = [
+                    (q, index.resolve(q.speaker, article_id=article_id, source=article.source)
+                     if q.speaker else None)
+                    for q in quotes
+                ]
+            except Exception as error:
+                raise ResolvingFailed(error) from error
             new_ids = _insert_quotes(db, article_id, resolved)
             if group_statements is not None:
                 group_statements(db, new_ids, old_statements)
@@ -343,6 +407,9 @@ def _replace_article(db: Database, article: Article) -> tuple[int, set[int]]:
         "text": article.text,
         "sha256": article.sha256,
     }
+    # (a database opened without migrating, as a test of migrations does, has no such columns)
+    if METADATA_FIELDS[0] in db["articles"].columns_dict:
+        row.update(article.metadata)
     existing = db.execute("select id from articles where source = ?", [article.source]).fetchone()
     old: set[int] = set()
     if existing:
@@ -363,11 +430,18 @@ def _replace_article(db: Database, article: Article) -> tuple[int, set[int]]:
 
 
 def _insert_quotes(
-    db: Database, article_id: int, quotes: Iterable[tuple[Quote, Speaker | None]]
+    db: Database,
+    article_id: int,
+    quotes: Iterable[tuple[Quote, Speaker | None]],
+    inserted: list[Speaker] | None = None,
 ) -> list[int]:
+    """Insert the quotes and write their speakers; ``inserted`` collects the speakers that
+    got their id here."""
     ids = []
     for quote, speaker in quotes:
         if speaker is not None:
+            if speaker.id is None and inserted is not None:
+                inserted.append(speaker)
             _save_speaker(db, speaker)
         ids.append(db["quotes"].insert(_quote_row(article_id, quote, speaker)).last_pk)
     return ids
@@ -385,9 +459,17 @@ def save_article(
     here would free their ids for reuse while a later article may still resolve to them.
     Returns the article's id.
     """
-    with _write_transaction(db):
-        article_id, _ = _replace_article(db, article)
-        _insert_quotes(db, article_id, quotes)
+    inserted: list[Speaker] = []
+    try:
+        with _write_transaction(db):
+            article_id, _ = _replace_article(db, article)
+            _insert_quotes(db, article_id, quotes, inserted)
+    except BaseException:
+        # The transaction was rolled back, so the speaker rows it inserted are gone: forget
+        # their ids, or a later article resolving to the same Speaker would point at nothing.
+        for speaker in inserted:
+            speaker.id = None
+        raise
     return article_id
 
 
@@ -691,6 +773,11 @@ select
   quotes.speaker_end,
   quotes.method,
   quotes.confidence,
+  articles.outlet,
+  articles.published,
+  articles.author,
+  articles.url,
+  articles.language,
   quotes.statement_id
 from quotes
   join articles on articles.id = quotes.article_id

@@ -219,3 +219,17 @@ def test_two_processes_on_the_seeds_split_in_two_equal_one_process(indexed, tmp_
         _, err = run.communicate(timeout=300)
         assert run.returncode == 0, err
     assert speaker_table(shared) == speaker_table(together)
+
+
+def test_boilerplate_lines_give_no_quote(exported):
+    from quotes import ingest
+
+    # "Continue reading for free" and "We hope you're enjoying The Week's refreshingly
+    # open-minded journalism." gave quotes before the boilerplate filter
+    assert not [r for r in exported if "reading for free" in r["text"]]
+    assert not [r for r in exported if "enjoying The Week" in r["text"]]
+    skips = {path.name: ingest.read_article(str(path)).skip for path in SEEDS.glob("*.txt")}
+    assert len(skips["002_d6d3b7537729e909.txt"]) == 10  # the filter finds The Week's lines
+    for row in exported:
+        for start, end in skips[Path(row["source"]).name]:
+            assert row["end"] <= start or end <= row["start"], (row["text"], start, end)
