@@ -235,6 +235,7 @@ def speakers(ctx: click.Context, db_path: str, limit: int) -> None:
         quotes speakers overrides        # list them; --delete N forgets one
     """
     if ctx.invoked_subcommand is not None:
+        ctx.obj = db_path  # `quotes speakers --db X merge ...` means X too
         return
     db = _open_existing(db_path)
     try:
@@ -260,11 +261,23 @@ def _open_existing(db_path: str) -> store.Database:
         raise click.ClickException(str(error)) from error
 
 
+sub_db_option = click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help=f"SQLite database holding the index (default: the --db given to `speakers`, else {DEFAULT_DB}).",
+)
+
+
 @speakers.command("merge")
 @click.argument("into", type=int)
 @click.argument("others", nargs=-1, required=True, type=int, metavar="OTHER...")
-@db_option
-def speakers_merge(into: int, others: tuple[int, ...], db_path: str) -> None:
+@sub_db_option
+@click.pass_context
+def speakers_merge(
+    ctx: click.Context, into: int, others: tuple[int, ...], db_path: str | None
+) -> None:
     """Make speakers OTHER... one speaker with INTO (ids as `quotes speakers` lists them).
 
     Their quotes move to INTO and their names become its aliases. Each name is recorded as an
@@ -273,7 +286,7 @@ def speakers_merge(into: int, others: tuple[int, ...], db_path: str) -> None:
     """
     from quotes.speakers import normalise
 
-    db = _open_existing(db_path)
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
     try:
         merged = store.merge_speakers(db, into, others, normalise)
     except (store.NotFound, ValueError) as error:
@@ -287,8 +300,11 @@ def speakers_merge(into: int, others: tuple[int, ...], db_path: str) -> None:
 @click.argument("speaker_id", type=int, metavar="ID")
 @click.argument("source")
 @click.option("--name", help="Name of the new speaker (default: the same name).")
-@db_option
-def speakers_split(speaker_id: int, source: str, name: str | None, db_path: str) -> None:
+@sub_db_option
+@click.pass_context
+def speakers_split(
+    ctx: click.Context, speaker_id: int, source: str, name: str | None, db_path: str | None
+) -> None:
     """Give speaker ID's quotes in the article SOURCE to a new speaker.
 
     SOURCE is the article's path as stored (the `source` column, as given to `quotes index`).
@@ -296,7 +312,7 @@ def speakers_split(speaker_id: int, source: str, name: str | None, db_path: str)
     """
     from quotes.speakers import normalise
 
-    db = _open_existing(db_path)
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
     try:
         new = store.split_speaker(db, speaker_id, source, name, normalise)
     except store.NotFound as error:
@@ -307,15 +323,16 @@ def speakers_split(speaker_id: int, source: str, name: str | None, db_path: str)
 
 
 @speakers.command("overrides")
-@db_option
+@sub_db_option
 @click.option("--delete", "delete_id", type=int, help="Forget the override with this id.")
-def speakers_overrides(db_path: str, delete_id: int | None) -> None:
+@click.pass_context
+def speakers_overrides(ctx: click.Context, db_path: str | None, delete_id: int | None) -> None:
     """List the editor's merges and splits, oldest first, or forget one with --delete.
 
     A forgotten override stops applying when the articles concerned are next re-indexed
     (use `quotes index --force` to apply the change everywhere at once).
     """
-    db = _open_existing(db_path)
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
     try:
         if delete_id is not None:
             store.delete_override(db, delete_id)

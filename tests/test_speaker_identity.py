@@ -164,6 +164,8 @@ def test_a_merge_survives_reindexing(tmp_path, monkeypatch):
     assert speaker_of(db_path, "Council again") == council
     listed = runner.invoke(cli, ["speakers", "overrides", "--db", str(db_path)]).output
     assert f"merge  'port board' -> {council} Harbour Council" in listed
+    # the group's --db serves its subcommands too
+    assert runner.invoke(cli, ["speakers", "--db", str(db_path), "overrides"]).output == listed
 
 
 def test_merging_a_generic_description_applies_to_its_article_only(tmp_path, monkeypatch):
