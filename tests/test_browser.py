@@ -198,3 +198,18 @@ def test_the_quotes_table_leads_with_quote_speaker_and_article(browser, site):
     assert first.size["width"] > 200
     browser.execute_script("arguments[0].scrollIntoView()", first)
     shot(browser, "quotes-table")
+
+
+def test_a_statement_reported_in_several_articles(browser, site, site_index):
+    base, name = site
+    (group,) = rows(
+        site_index,
+        "select statement_id, min(id) as id, count(*) as n from quotes "
+        "where statement_id is not null group by statement_id "
+        "having count(distinct article_id) > 1 order by count(*) desc limit 1",
+    )
+    browser.get(f"{base}/{name}/quote/{group['id']}")
+    section = browser.find_element(By.CSS_SELECTOR, "section.also-reported")
+    assert len(section.find_elements(By.CSS_SELECTOR, "li")) == group["n"] - 1
+    browser.execute_script("window.scrollTo(0, 0)")
+    shot(browser, "quote-page-statement")

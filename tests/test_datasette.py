@@ -231,11 +231,14 @@ def test_extra_columns_from_other_branches_show_when_present(db_path, tmp_path):
     for column in {"outlet", "published"} - present:
         conn.execute(f"alter table articles add column {column} text")
     conn.execute("update articles set outlet = 'Harbour Times', published = '2024-03-01'")
-    conn.execute("create table statements (id integer primary key, text text)")
-    conn.execute("insert into statements values (1, 'The ferries stop tonight')")
-    conn.execute("alter table quotes add column statement_id integer references statements(id)")
+    tables = {row[0] for row in conn.execute("select name from sqlite_master")}
+    if "statements" not in tables:
+        conn.execute("create table statements (id integer primary key, text text)")
+    conn.execute("insert into statements (id, text) values (1000, 'The ferries stop tonight')")
+    if "statement_id" not in {row[1] for row in conn.execute("PRAGMA table_info(quotes)")}:
+        conn.execute("alter table quotes add column statement_id integer")
     ids = [r[0] for r in conn.execute("select id from quotes where text like 'The %' order by id")]
-    conn.execute("update quotes set statement_id = 1 where id in (?, ?)", ids[:2])
+    conn.execute("update quotes set statement_id = 1000 where id in (?, ?)", ids[:2])
     conn.commit()
     conn.close()
     page = html(path, f"/quotes/quote/{ids[0]}")
@@ -544,3 +547,21 @@ def test_a_replace_over_the_value_limit_is_refused():
     assert conn.execute("select replace(printf('%.*c', 500, 'a'), 'a', 'b')").fetchone() == ("b" * 500,)
     with pytest.raises(sqlite3.DataError, match="too big"):
         conn.execute("select replace(printf('%.*c', 500, 'a'), 'a', 'bbb')").fetchone()
+
+
+def test_the_quote_page_shows_the_same_statement_in_other_articles(site_index):
+    """The seeds' Dresden line, grouped by quotes.statements, on the quote page."""
+    db = store.open_db(site_index)
+    name = site_index.stem
+    groups = list(
+        db.query(
+            "select statement_id, group_concat(id) as ids from quotes "
+            "where statement_id is not null group by statement_id "
+            "having count(distinct article_id) > 1 order by count(*) desc"
+        )
+    )
+    assert groups, "the seeds report one statement in several articles"
+    ids = [int(i) for i in groups[0]["ids"].split(",")]
+    page = html(site_index, f"/{name}/quote/{ids[0]}")
+    section = re.findall(r'<section class="also-reported">.*?</section>', page, flags=re.S)[0]
+    assert sorted(int(i) for i in re.findall(rf'href="/{name}/quote/(\d+)"', section)) == sorted(ids[1:])
