@@ -565,3 +565,21 @@ def test_the_quote_page_shows_the_same_statement_in_other_articles(site_index):
     page = html(site_index, f"/{name}/quote/{ids[0]}")
     section = re.findall(r'<section class="also-reported">.*?</section>', page, flags=re.S)[0]
     assert sorted(int(i) for i in re.findall(rf'href="/{name}/quote/(\d+)"', section)) == sorted(ids[1:])
+
+
+def test_like_and_glob_answer_as_sqlite_s_own_on_random_input():
+    import random
+
+    from quotes.web import limits
+
+    bounded, plain = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    limits.apply(bounded, 1_000_000)
+    alphabet = ["a", "b", "A", "é", "É", "%", "_", "\\", "*", "?", "x", "\n"]
+    rng = random.Random(15)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        pattern = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        for sql in ("select ? like ?", "select ? like ? escape '\\'", "select ? glob ?"):
+            assert bounded.execute(sql, [text, pattern]).fetchone() == plain.execute(
+                sql, [text, pattern]
+            ).fetchone(), (sql, text, pattern)

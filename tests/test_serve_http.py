@@ -60,6 +60,9 @@ def test_a_heavy_function_call_is_cut_at_once(site):
         "select instr(printf('%.*c', 800000, 'a'), printf('%.*c', 400000, 'a') || 'b') as n",
         "select length(replace(printf('%.*c', 800000, 'a'), printf('%.*c', 400000, 'a') || 'b', 'x')) as n",
         "select length(trim(printf('%.*c', 800000, 'a'), printf('%.*c', 400000, 'b') || 'a')) as n",
+        # a pattern tried at every position (about 3 s in SQLite for these sizes)
+        "select printf('%.*c', 1000000, 'a') like '%' || printf('%.*c', 998, 'a') || 'b' as n",
+        "select printf('%.*c', 1000000, 'a') glob '*' || printf('%.*c', 998, 'a') || 'b' as n",
     ],
 )
 def test_search_and_replace_calls_on_huge_values_answer_at_once(site, sql):
