@@ -110,7 +110,7 @@ def _run_index(
                     paths, db_path, model, force, batch_size, lambda source: bar.update(1)
                 )
         return indexer.index_paths(paths, db_path, model, force, batch_size)
-    except (indexer.PipelineUnavailable, store.SchemaError) as error:
+    except (indexer.PipelineUnavailable, store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -133,7 +133,7 @@ def export_command(db_path: str, format_: str) -> None:
     """
     try:
         export.export(existing_db(db_path), sys.stdout, format_)
-    except store.SchemaError as error:
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -160,7 +160,7 @@ def serve(db_path: str, host: str, port: int, metadata_path: str | None) -> None
 
     try:
         ds = export.datasette_app(existing_db(db_path), metadata_path)
-    except store.SchemaError as error:
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
     asyncio.run(ds.invoke_startup())
     click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
@@ -172,7 +172,10 @@ def serve(db_path: str, host: str, port: int, metadata_path: str | None) -> None
 @click.option("--limit", default=0, type=click.IntRange(min=0), help="Show at most this many.")
 def speakers(db_path: str, limit: int) -> None:
     """List speakers, most quoted first: id, quotes, articles, kind and name."""
-    db = store.open_db(existing_db(db_path), create=False)
+    try:
+        db = store.open_db(existing_db(db_path), create=False)
+    except (store.SchemaError, store.Busy) as error:
+        raise click.ClickException(str(error)) from error
     try:
         for n, row in enumerate(store.speaker_rows(db), start=1):
             titles = f" ({', '.join(row['titles'])})" if row["titles"] else ""

@@ -142,6 +142,9 @@ def index_paths(
                     ]
                     stage = "storing"
                     store.save_article(db, article, resolved)
+                except store.Busy as error:  # no bug: another writer kept the lock too long
+                    fail(article.source, Failure(str(error)))
+                    continue
                 except Exception as error:
                     fail(article.source, Failure.of(stage, error))
                     continue

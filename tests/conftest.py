@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from quotes import indexer
 from quotes.records import Quote, Span, Speaker, SpeakerRef
@@ -107,3 +108,18 @@ def articles(tmp_path):
     )
     (folder / "notes.md").write_text('"Not an article," said Nobody.\n', encoding="utf-8")
     return folder
+
+
+# Property-based tests run the same examples on every machine (derandomize: the seed comes
+# from each test's code), keep no example database between runs, and take their time: the
+# real pipeline is slower than hypothesis's default deadline on a busy 2-core CI machine.
+settings.register_profile(
+    "quotes",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=40,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("quotes")
