@@ -61,13 +61,24 @@ def cli() -> None:
     help="Articles per batch sent through the spaCy pipeline.",
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete the articles under the PATHs whose files are gone.",
+)
+@click.option(
     "--verbose",
     "-v",
     is_flag=True,
     help="With an internal error on a file, print its Python traceback too.",
 )
 def index(
-    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int, verbose: bool
+    paths: tuple[str, ...],
+    db_path: str,
+    model: str,
+    force: bool,
+    batch_size: int,
+    prune: bool,
+    verbose: bool,
 ) -> None:
     """Find and attribute the quotes in .txt files and directories of them.
 
@@ -82,9 +93,11 @@ def index(
         warnings.showwarning = lambda message, *args, **kwargs: click.secho(
             f"warning: {message}", fg="yellow", err=True
         )
-        summary = _run_index(paths, db_path, model, force, batch_size)
+        summary = _run_index(paths, db_path, model, force, batch_size, prune)
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
+    for source in summary.pruned or []:
+        click.echo(f"pruned: {source}: file is gone", err=True)
     for problem in summary.failed:
         click.secho(f"error: {problem}", fg="red", err=True)
         if verbose and problem.detail:
@@ -97,7 +110,7 @@ def index(
 
 
 def _run_index(
-    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int
+    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int, prune: bool
 ) -> indexer.Summary:
     try:
         if sys.stderr.isatty():
@@ -107,11 +120,30 @@ def _run_index(
                 length=len(files), label="Indexing", file=sys.stderr, show_pos=True
             ) as bar:
                 return indexer.index_paths(
-                    paths, db_path, model, force, batch_size, lambda source: bar.update(1)
+                    paths, db_path, model, force, batch_size, lambda source: bar.update(1), prune
                 )
-        return indexer.index_paths(paths, db_path, model, force, batch_size)
+        return indexer.index_paths(paths, db_path, model, force, batch_size, prune=prune)
     except (indexer.PipelineUnavailable, store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
+
+
+@cli.command("prune")
+@db_option
+@click.option("--dry-run", is_flag=True, help="Only list the articles that would be deleted.")
+def prune_command(db_path: str, dry_run: bool) -> None:
+    """Delete the articles whose files are gone, with their quotes.
+
+    An article's source is read from the current directory (run this where you ran
+    quotes index). Speakers left without quotes go too. Prints each source deleted.
+    """
+    try:
+        gone = indexer.prune(existing_db(db_path), dry_run=dry_run)
+    except (store.SchemaError, store.Busy) as error:
+        raise click.ClickException(str(error)) from error
+    verb = "would delete" if dry_run else "deleted"
+    for source in gone:
+        click.echo(f"{verb}: {source}")
+    click.echo(f"{len(gone)} articles whose files are gone {verb}.", err=True)
 
 
 @cli.command("export")

@@ -64,7 +64,12 @@ def write(rows: Iterable[dict], out: TextIO, format: str = "jsonl") -> int:
         for count, row in enumerate(rows, start=1):
             out.write(jsonl_line({f: row[f] for f in FIELDS}))
     elif format == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+        # RFC 4180's \r\n row ends. Python's writer quotes a field holding a comma, a quote
+        # mark or a character of the line terminator; with "\n" alone a bare \r went out
+        # unquoted and readers split the row there (issue 16: 68 rows for 67 quotes).
+        writer = csv.DictWriter(
+            out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\r\n"
+        )
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
             writer.writerow(row)

@@ -7,6 +7,7 @@ instant.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -64,6 +65,7 @@ class Summary:
     failed: list[Problem] = field(default_factory=list)  # files (or paths) not indexed
     warnings: list[Problem] = field(default_factory=list)  # files indexed despite a problem
     quotes: int = 0  # quotes written by this run
+    pruned: list[str] | None = None  # with prune: sources removed because their file is gone
     totals: dict[str, int] = field(default_factory=dict)  # rows in the database afterwards
 
     @property
@@ -74,8 +76,9 @@ class Summary:
         totals = ", ".join(f"{n} {table}" for table, n in self.totals.items())
         return (
             f"{self.files} files: {self.indexed} indexed, {self.unchanged} unchanged, "
-            f"{len(self.failed)} failed; {self.quotes} quotes written. "
-            f"Database now holds {totals}."
+            f"{len(self.failed)} failed"
+            + (f", {len(self.pruned)} pruned" if self.pruned is not None else "")
+            + f"; {self.quotes} quotes written. Database now holds {totals}."
         )
 
 
@@ -86,6 +89,7 @@ def index_paths(
     force: bool = False,
     batch_size: int = 16,
     progress_callback: Callable[[str], None] | None = None,
+    prune: bool = False,
 ) -> Summary:
     """Index the ``.txt`` files named by ``paths`` into the database at ``db_path``.
 
@@ -95,13 +99,20 @@ def index_paths(
     carries on: each article is saved in its own transaction, so a failure leaves every row
     already stored as it was, that article's earlier rows included.
     ``progress_callback`` is called with each file's source once that file is done.
+
+    Articles are recorded under :func:`ingest.source_name`; rows an older quotes recorded
+    under an absolute path inside the current directory are renamed to it first. With
+    ``prune``, articles under the ``paths`` whose files are gone are deleted afterwards
+    (:func:`gone_under`), listed in ``Summary.pruned``.
     """
+    paths = list(paths)
     files, bad_paths = ingest.expand(paths)
     summary = Summary(files=len(files))
     summary.failed.extend(Problem(bad.source, bad.reason) for bad in bad_paths)
     done = progress_callback or (lambda source: None)
     db = store.open_db(db_path)
     try:
+        store.rename_sources(db, legacy_names(store.sources(db)))
         known = store.article_hashes(db)
 
         def fail(source: str, failure: Failure) -> None:
@@ -152,7 +163,63 @@ def index_paths(
                 summary.quotes += len(quotes)
                 done(article.source)
             store.prune_speakers(db)
+        if prune:
+            summary.pruned = gone_under(paths, store.sources(db))
+            store.delete_articles(db, summary.pruned)
         summary.totals = store.counts(db)
     finally:
         db.close()
     return summary
+
+
+def legacy_names(sources: Iterable[str]) -> dict[str, str]:
+    """Sources recorded before names were normalised that :func:`ingest.source_name` now
+    spells otherwise: an absolute path inside the current directory, a path through a
+    symbolic link. Only absolute paths are checked (a relative one was normalised by the
+    schema migration, and resolving it here would depend on where quotes runs)."""
+    renames = {}
+    for source in sources:
+        if os.path.isabs(source):
+            name = ingest.source_name(source)
+            if name != source:
+                renames[source] = name
+    return renames
+
+
+def gone_under(paths: Iterable[str], sources: Iterable[str]) -> list[str]:
+    """The sources inside the ``paths`` (files, or directories searched recursively) whose
+    file is no longer a regular file. A directory that does not exist prunes nothing: a
+    mistyped or unmounted folder must not empty the index."""
+    scopes: list[str] = []
+    exact: set[str] = set()
+    for given in paths:
+        if os.path.isdir(given):
+            name = ingest.source_name(given)
+            scopes.append("" if name == "." else name.rstrip("/") + "/")
+        else:  # a file, or a path that is gone (a missing folder matches no source)
+            exact.add(ingest.source_name(given))
+    gone = []
+    for source in sources:
+        inside = source in exact or any(
+            source.startswith(scope) if scope else not os.path.isabs(source)
+            for scope in scopes
+        )
+        if inside and "://" not in source and not os.path.isfile(source):
+            gone.append(source)
+    return gone
+
+
+def prune(db_path: str | Path, dry_run: bool = False) -> list[str]:
+    """Delete every article whose file is gone (its source, read from the current
+    directory, is no longer a file), with its quotes and the speakers left without quotes.
+    With ``dry_run``, only say which. Sources that are URLs are kept."""
+    db = store.open_db(db_path, create=False)
+    try:
+        if not dry_run:
+            store.rename_sources(db, legacy_names(store.sources(db)))
+        gone = [s for s in store.sources(db) if "://" not in s and not os.path.isfile(s)]
+        if not dry_run:
+            store.delete_articles(db, gone)
+        return gone
+    finally:
+        db.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,40 +32,99 @@ class BadInput(Exception):
         self.reason = reason
 
 
+def source_name(path: str | os.PathLike[str]) -> str:
+    """The name the index records a file under: one name per file, however it was spelled.
+
+    Symbolic links and ``.``/``..`` are resolved; the name is relative to the current
+    directory when the file is inside it (``seeds/000.txt``), else absolute
+    (``/data/news/000.txt``), with ``/`` between parts. So ``arts``, ``./arts/../arts`` and
+    the absolute path of ``arts`` give every file in it the same name.
+    """
+    real = Path(os.path.realpath(path))
+    try:
+        return real.relative_to(os.path.realpath(os.getcwd())).as_posix()
+    except ValueError:
+        return real.as_posix()
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` (which exists) is not a regular file we can read, or None if it is one.
+
+    A FIFO would block the reader forever waiting for a writer, and a device or socket is no
+    article, so only regular files (or links to them) are read.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return error.strerror or str(error)
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )
+    return f"not a regular file: {kind}; only regular files are read"
+
+
 def expand(paths: Iterable[str]) -> tuple[list[str], list[BadInput]]:
     """Files to read for these PATH arguments, in a deterministic order, and the bad paths.
 
-    A file argument is taken as given, whatever its name. A directory contributes every
-    ``.txt`` file below it, recursively, sorted by path. Arguments keep their command-line
-    order and a file reached twice is read once. Each file is named by the path as given
-    (``seeds`` gives ``seeds/000.txt``), which is what the index records as its source.
+    A file argument is taken whatever its name. A directory contributes every ``.txt`` file
+    below it, recursively, sorted by path. Arguments keep their command-line order and a file
+    reached twice, however spelled, is read once. Each file is named by :func:`source_name`,
+    which is what the index records as its source. Anything that is not a regular file (a
+    FIFO, a device, a socket) is reported instead of read.
     """
     files: list[str] = []
     problems: list[BadInput] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                os.path.join(given, p.relative_to(path).as_posix())
-                for p in path.rglob(f"*{SUFFIX}")
-                if p.is_file()
-            )
-            if not found:
+            found, special = [], []
+            for p in path.rglob(f"*{SUFFIX}"):
+                if p.is_dir():
+                    continue
+                why = _not_regular(p)
+                if why:
+                    special.append(BadInput(source_name(p), why))
+                else:
+                    found.append(source_name(p))
+            problems.extend(sorted(special, key=lambda bad: bad.source))
+            if not found and not special:
                 problems.append(BadInput(given, f"directory has no {SUFFIX} files"))
-            files.extend(found)
+            files.extend(sorted(found))
         elif path.exists():
-            files.append(given)
+            why = _not_regular(path)
+            if why:
+                problems.append(BadInput(given, why))
+            else:
+                files.append(source_name(path))
         else:
             problems.append(BadInput(given, "no such file or directory"))
     return list(dict.fromkeys(files)), problems
 
 
 def read_article(source: str) -> Article:
-    """Read one file as an Article, or raise :class:`BadInput` saying what is wrong with it."""
+    """Read one file as an Article, or raise :class:`BadInput` saying what is wrong with it.
+
+    The file is opened without blocking and checked to be a regular file before it is read,
+    so a FIFO put in its place after :func:`expand` looked cannot hang the run.
+    """
     try:
-        data = Path(source).read_bytes()
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise BadInput(source, error.strerror or str(error)) from error
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadInput(source, _not_regular(Path(source)) or "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read()
+    except OSError as error:
+        raise BadInput(source, error.strerror or str(error)) from error
+    finally:
+        os.close(fd)
     return decode(source, data)
 
 

@@ -235,9 +235,27 @@ def build_attribution_tagger(
     )
     output = Softmax_v2(len(LABELS), width, normalize_outputs=False)
     model = chain(inputs, with_array(chain(encode, output)))
+    pad_between_docs(model)
     model.set_ref("tok2vec", tok2vec)
     model.set_ref("output_layer", output)
     return model
+
+
+def pad_between_docs(model: Model) -> None:
+    """Make the window encoder see each doc of a batch alone.
+
+    ``with_array`` runs the docs of a batch as one concatenated array. Without padding
+    between them the window layers read the neighbouring docs' first and last tokens, so a
+    doc's labels depended on the batch it came in (issue 16: `--batch-size 1` and `16` gave
+    different quotes on the same files). Padding by the receptive field (the sum of the
+    window sizes), as spaCy's own window encoder does, gives each doc the zeros it sees when
+    alone. Weights saved before this fix have ``pad`` 0 in their attributes, so the tagger
+    sets it again after loading them.
+    """
+    reach = sum(node.attrs["window_size"] for node in model.walk() if node.name == "expand_window")
+    for node in model.walk():
+        if node.name.startswith("with_array(") and "pad" in node.attrs:
+            node.attrs["pad"] = reach
 
 
 # --- the component ------------------------------------------------------------------------
@@ -360,6 +378,16 @@ class AttributionTagger(TrainablePipe):
                 one_hot[i, LABELS.index(tag)] = 1.0
             labels.append(self.model.ops.asarray2f(one_hot))
         self.model.initialize(X=docs, Y=labels)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude=tuple()) -> AttributionTagger:
+        super().from_bytes(bytes_data, exclude=exclude)
+        pad_between_docs(self.model)
+        return self
+
+    def from_disk(self, path, *, exclude=tuple()) -> AttributionTagger:
+        super().from_disk(path, exclude=exclude)
+        pad_between_docs(self.model)
+        return self
 
     def add_label(self, label: str) -> int:
         raise NotImplementedError("attribution_tagger has a fixed label set (LABELS)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import posixpath
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -125,7 +126,27 @@ def _add_views(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_create_tables, _add_search, _add_views]
+def _normalise_sources(db: Database) -> None:
+    """One article per file: sources written as given (``arts/a.txt``, ``./arts/../arts/a.txt``)
+    become one normalised path; of rows that now share a source, the last indexed is kept.
+
+    Issue 16: "the same folder given as arts, an absolute path and ./arts/../arts is indexed
+    three times". Only what needs no current directory is done here (``.``, ``..``, doubled
+    slashes); `quotes index` renames absolute paths inside its directory when it runs. The
+    rows dropped are older copies of the same file's text and quotes, not user data.
+    """
+    names: dict[str, list[int]] = {}
+    for article_id, source in db.execute("select id, source from articles order by id"):
+        names.setdefault(normal_source(source), []).append(article_id)
+    _merge_sources(db, names)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _create_tables,
+    _add_search,
+    _add_views,
+    _normalise_sources,
+]
 
 
 class SchemaError(Exception):
@@ -377,13 +398,82 @@ def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
     }
 
 
+def normal_source(source: str) -> str:
+    """``source`` without ``.``, ``..`` or doubled slashes; a URL is left as it is."""
+    if "://" in source or not source:
+        return source
+    return posixpath.normpath(source)
+
+
+def _merge_sources(db: Database, names: dict[str, list[int]]) -> int:
+    """Give each group of article ids its one source name, keeping the newest row of a group
+    (the highest id) and deleting the others with their quotes. Returns rows deleted."""
+    dropped: list[int] = []
+    for name, ids in names.items():
+        keep = max(ids)
+        dropped.extend(i for i in ids if i != keep)
+    for start in range(0, len(dropped), 500):
+        chunk = dropped[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        db.execute(f"delete from quotes where article_id in ({marks})", chunk)
+        db.execute(f"delete from articles where id in ({marks})", chunk)
+    for name, ids in names.items():
+        db.execute("update articles set source = ? where id = ? and source != ?", [name, max(ids), name])
+    if dropped:
+        _delete_orphan_speakers(db)
+    return len(dropped)
+
+
+def rename_sources(db: Database, renames: dict[str, str]) -> int:
+    """Record the articles ``renames`` names (old source -> new) under their new names, in
+    one transaction; where a new name is already taken, the newest row of the two is kept.
+    Returns how many duplicate rows were deleted."""
+    if not renames:
+        return 0
+    with transaction(db):
+        ids = dict(db.execute("select source, id from articles").fetchall())
+        names: dict[str, list[int]] = {}
+        for old, new in renames.items():
+            if old in ids:
+                names.setdefault(new, []).append(ids[old])
+        for new, group in names.items():
+            if new in ids and ids[new] not in group:
+                group.append(ids[new])
+        return _merge_sources(db, names)
+
+
+def sources(db: Database) -> list[str]:
+    """Every article's source, sorted."""
+    return [row[0] for row in db.execute("select source from articles order by source")]
+
+
+def delete_articles(db: Database, sources: Iterable[str]) -> int:
+    """Delete these articles with their quotes, and speakers left without quotes, in one
+    transaction. Returns how many articles were deleted."""
+    deleted = 0
+    with transaction(db):
+        for source in sources:
+            row = db.execute("select id from articles where source = ?", [source]).fetchone()
+            if row is None:
+                continue
+            db.execute("delete from quotes where article_id = ?", [row[0]])
+            db.execute("delete from articles where id = ?", [row[0]])
+            deleted += 1
+        _delete_orphan_speakers(db)
+    return deleted
+
+
+def _delete_orphan_speakers(db: Database) -> int:
+    return db.execute(
+        "delete from speakers where id not in "
+        "(select speaker_id from quotes where speaker_id is not null)"
+    ).rowcount
+
+
 def prune_speakers(db: Database) -> int:
     """Delete speakers no quote points at (they are derived from quotes); returns how many."""
     with transaction(db):
-        return db.execute(
-            "delete from speakers where id not in "
-            "(select speaker_id from quotes where speaker_id is not null)"
-        ).rowcount
+        return _delete_orphan_speakers(db)
 
 
 # -- reads ------------------------------------------------------------------------------------
