@@ -119,3 +119,21 @@ def test_a_writer_kept_waiting_too_long_gets_a_clear_error(tmp_path, monkeypatch
         holder.rollback()
         holder.close()
         db.close()
+
+
+def _open(db_path: str, errors) -> None:
+    try:
+        store.open_db(db_path).close()
+    except BaseException:
+        errors.put(traceback.format_exc())
+
+
+def test_processes_creating_one_new_database_at_once_migrate_it_once(tmp_path):
+    """Each migration re-reads the schema version under the write lock, so the second
+    process does not try to create the tables again ("table articles already exists")."""
+    for attempt in range(3):
+        db_path = str(tmp_path / f"new{attempt}.db")
+        assert _run(_open, [(db_path,) for _ in range(WRITERS)]) == []
+        db = sqlite_utils.Database(db_path)
+        assert store.schema_version(db) == len(store.MIGRATIONS)
+        db.close()
