@@ -117,18 +117,24 @@ def find_quotes(
 
     Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
     pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
-    without saying which article caused it, so that batch is run again one article at a time:
-    the one that fails gets its Failure and the others their quotes, exactly as a batch would
-    have given them (the pipeline's results do not depend on batching).
+    without saying which article caused it, so the articles of that batch not yet yielded
+    are run again one at a time: the one that fails gets its Failure and the others their
+    quotes, exactly as the batch would have given them (results do not depend on batching).
+    ``nlp.pipe`` is called with ``as_tuples`` and consumed lazily, one Doc per article
+    yielded, so a wrapper around ``nlp`` (``quotes eval`` keeps each Doc) sees them in step.
     """
     iterator = iter(articles)
     while batch := list(islice(iterator, batch_size)):
+        done = 0
         try:
-            docs = list(nlp.pipe([article.text for article in batch], batch_size=batch_size))
-            results: list[list[Quote] | Failure] = [_quotes_of(doc) for doc in docs]
+            pairs = ((article.text, article) for article in batch)
+            for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+                quotes = _quotes_of(doc)
+                done += 1
+                yield article, quotes
         except Exception:
-            results = [_one(nlp, article) for article in batch]
-        yield from zip(batch, results)
+            for article in batch[done:]:
+                yield article, _one(nlp, article)
 
 
 def _quotes_of(doc: Doc) -> list[Quote]:
@@ -137,6 +143,8 @@ def _quotes_of(doc: Doc) -> list[Quote]:
 
 def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
     try:
-        return _quotes_of(nlp(article.text))
+        for doc, _ in nlp.pipe([(article.text, article)], as_tuples=True, batch_size=1):
+            return _quotes_of(doc)
+        return Failure("internal error while finding quotes: the pipeline returned no Doc")
     except Exception as error:
         return Failure.of("finding quotes", error)

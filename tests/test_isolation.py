@@ -173,3 +173,15 @@ def test_the_crashing_fuzz_input_indexes_with_the_real_pipeline(tmp_path):
     exported = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "q.db")]).output
     for record in map(json.loads, exported.splitlines()):
         assert "Il add Dr.\n\n›」"[record["start"] : record["end"]] == record["text"]
+
+
+def test_eval_keeps_each_articles_own_doc_for_the_baseline(monkeypatch):
+    """`quotes eval` wraps nlp to keep each Doc for textacy; find_quotes must consume
+    nlp.pipe one Doc per article yielded, so the Doc at hand is that article's."""
+    from quotes import evaluate
+
+    monkeypatch.setattr(evaluate, "textacy_predictions", lambda doc: doc.text)
+    run = evaluate.make_runner("en_quotes_sm", batch_size=2, baseline=True)
+    articles = [Article(f"{n}.txt", f'"Line {n}," said Ann Lee.') for n in range(5)]
+    seen = [(article.text, other) for article, _, other in run(articles)]
+    assert seen == [(a.text, a.text) for a in articles]
