@@ -173,34 +173,52 @@ def schema_version(db: Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
+# Undo actions for objects in memory that the open transaction changed, by connection (its
+# id: connections take no weak references); emptied when each transaction ends.
+_ROLLBACK_HOOKS: dict[int, list[Callable[[], None]]] = {}
+
+
+def on_rollback(db: Database, undo: Callable[[], None]) -> None:
+    """Call ``undo`` if the open transaction (see :func:`transaction`) is rolled back."""
+    _ROLLBACK_HOOKS.setdefault(id(db.conn), []).append(undo)
+
+
 @contextlib.contextmanager
 def transaction(db: Database) -> Iterator[Database]:
     """A write transaction that holds SQLite's write lock from its first statement.
 
     ``BEGIN IMMEDIATE`` waits (up to the connection's busy timeout) for any other writer to
     finish, so what the transaction reads stays true until it commits. Nested inside an open
-    transaction it is a savepoint of that one. Rolled back on any exception.
+    transaction it is a savepoint of that one. Rolled back on any exception, running the
+    :func:`on_rollback` undo actions registered inside it.
     """
     if db.conn.in_transaction:
-        with db.atomic():
-            yield db
+        hooks = _ROLLBACK_HOOKS.setdefault(id(db.conn), [])
+        mark = len(hooks)
+        try:
+            with db.atomic():
+                yield db
+        except BaseException:
+            while len(hooks) > mark:  # what this savepoint registered was rolled back
+                hooks.pop()()
+            raise
         return
     try:
         db.conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
         raise _busy(error) from error
+    _ROLLBACK_HOOKS.pop(id(db.conn), None)
     try:
         yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    try:
         db.conn.execute("COMMIT")
     except BaseException as error:
         db.conn.rollback()
+        for undo in reversed(_ROLLBACK_HOOKS.pop(id(db.conn), [])):
+            undo()
         if isinstance(error, sqlite3.OperationalError):
             raise _busy(error) from error
         raise
+    _ROLLBACK_HOOKS.pop(id(db.conn), None)
 
 
 def _busy(error: sqlite3.OperationalError) -> Exception:
@@ -321,47 +339,28 @@ def save_article(
     here would free their ids for reuse while a later article may still resolve to them.
     Returns the article's id.
     """
-    inserted: list[Speaker] = []
-    try:
-        with transaction(db):
-            return _save_article(db, article, quotes, inserted)
-    except BaseException:
-        # The transaction was rolled back, so the speaker rows it inserted are gone: forget
-        # their ids, or a later article resolving to the same Speaker would point at nothing.
-        for speaker in inserted:
-            speaker.id = None
-        raise
-
-
-def _save_article(
-    db: Database,
-    article: Article,
-    quotes: Iterable[tuple[Quote, Speaker | None]],
-    inserted: list[Speaker],
-) -> int:
-    row = {
-        "source": article.source,
-        "title": article.title,
-        "text": article.text,
-        "sha256": article.sha256,
-    }
-    existing = db.execute(
-        "select id from articles where source = ?", [article.source]
-    ).fetchone()
-    if existing:
-        article_id = existing[0]
-        db["articles"].update(article_id, row)
-        db["quotes"].delete_where("article_id = ?", [article_id])
-    else:
-        article_id = db["articles"].insert(row).last_pk
-    rows = []
-    for quote, speaker in quotes:
-        if speaker is not None:
-            if speaker.id is None:
-                inserted.append(speaker)
-            _save_speaker(db, speaker)
-        rows.append(_quote_row(article_id, quote, speaker))
-    db["quotes"].insert_all(rows)
+    with transaction(db):
+        row = {
+            "source": article.source,
+            "title": article.title,
+            "text": article.text,
+            "sha256": article.sha256,
+        }
+        existing = db.execute(
+            "select id from articles where source = ?", [article.source]
+        ).fetchone()
+        if existing:
+            article_id = existing[0]
+            db["articles"].update(article_id, row)
+            db["quotes"].delete_where("article_id = ?", [article_id])
+        else:
+            article_id = db["articles"].insert(row).last_pk
+        rows = []
+        for quote, speaker in quotes:
+            if speaker is not None:
+                _save_speaker(db, speaker)
+            rows.append(_quote_row(article_id, quote, speaker))
+        db["quotes"].insert_all(rows)
     return article_id
 
 
@@ -374,6 +373,9 @@ def _save_speaker(db: Database, speaker: Speaker) -> None:
     }
     if speaker.id is None:
         speaker.id = db["speakers"].insert(row).last_pk
+        # a rollback removes the row: forget its id too, or a later article resolving to the
+        # same Speaker would point at nothing
+        on_rollback(db, lambda: setattr(speaker, "id", None))
     else:
         db["speakers"].update(speaker.id, row)
 
