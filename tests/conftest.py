@@ -6,6 +6,7 @@ closely enough for storage, CLI and Datasette tests; they are not meant to be go
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -122,4 +123,9 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.load_profile("quotes")
+# A longer search with fresh random examples, to hunt for new crashes by hand:
+#   HYPOTHESIS_PROFILE=hunt pytest tests/test_fuzz.py
+settings.register_profile(
+    "hunt", parent=settings.get_profile("quotes"), derandomize=False, max_examples=500
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quotes"))
