@@ -185,3 +185,38 @@ def test_eval_keeps_each_articles_own_doc_for_the_baseline(monkeypatch):
     articles = [Article(f"{n}.txt", f'"Line {n}," said Ann Lee.') for n in range(5)]
     seen = [(article.text, other) for article, _, other in run(articles)]
     assert seen == [(a.text, a.text) for a in articles]
+
+
+def test_with_the_real_pipeline_a_file_raising_inside_extraction_costs_only_itself(
+    tmp_path, monkeypatch
+):
+    from quotes import attribute
+
+    real = attribute.quotes_in
+
+    def quotes_in(doc, *args, **kwargs):
+        if "BOOM" in doc.text:
+            raise IndexError("list index out of range")
+        return real(doc, *args, **kwargs)
+
+    monkeypatch.setattr(attribute, "quotes_in", quotes_in)
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    for n in range(6):
+        word = "BOOM" if n == 2 else "calm"
+        (folder / f"{n}.txt").write_text(
+            f'Story {n}\n\n"It is {word} here," said Mayor Ann Lee.\n', encoding="utf-8"
+        )
+    db = tmp_path / "q.db"
+    result = CliRunner().invoke(cli, ["index", str(folder), "--db", str(db), "--batch-size", "4"])
+    assert result.exit_code == 1
+    assert f"error: {folder / '2.txt'}: internal error while finding quotes: IndexError" in (
+        result.output
+    )
+    assert "6 files: 5 indexed, 0 unchanged, 1 failed" in result.output
+    exported = CliRunner().invoke(cli, ["export", "--db", str(db)]).output
+    records = [json.loads(line) for line in exported.splitlines()]
+    assert sorted(r["source"].rsplit("/", 1)[-1] for r in records) == [
+        f"{n}.txt" for n in (0, 1, 3, 4, 5)
+    ]
+    assert {r["speaker"] for r in records} == {"Ann Lee"}
