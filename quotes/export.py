@@ -38,6 +38,12 @@ FIELDS = (
     "speaker_end",
     "method",
     "confidence",
+    # the article's metadata (empty for a text file that gives none)
+    "outlet",
+    "published",
+    "author",
+    "url",
+    "language",
 )
 FORMATS = ("jsonl", "csv")
 

@@ -8,6 +8,7 @@ instant.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest, store
+from quotes.ingest import fetch
 from quotes.records import Article, Failure, Quote, Speaker
 
 if TYPE_CHECKING:
@@ -89,24 +91,33 @@ def index_paths(
     force: bool = False,
     batch_size: int = 16,
     progress_callback: Callable[[str], None] | None = None,
+    feeds: Iterable[str] = (),
+    timeout: float = fetch.DEFAULT_TIMEOUT,
+    on_total: Callable[[int], None] | None = None,
     prune: bool = False,
 ) -> Summary:
-    """Index the ``.txt`` files named by ``paths`` into the database at ``db_path``.
+    """Index the articles named by ``paths`` and ``feeds`` into the database at ``db_path``.
 
-    A file whose text is unchanged since it was last indexed is skipped unless ``force``.
-    A file that cannot be read, or on which any stage fails (the spaCy pipeline, quote
+    ``paths`` are files, directories, URLs or ``-`` (standard input); ``feeds`` are RSS or Atom
+    feeds (URLs or files) whose items' pages are fetched, each URL once with ``timeout``.
+    A file whose bytes are unchanged since it was last indexed is skipped unless ``force``.
+    A source that cannot be read, or on which any stage fails (the spaCy pipeline, quote
     extraction, speaker resolution, storing), is recorded in ``Summary.failed`` and the run
     carries on: each article is saved in its own transaction, so a failure leaves every row
     already stored as it was, that article's earlier rows included.
-    ``progress_callback`` is called with each file's source once that file is done.
+    ``progress_callback`` is called with each source once that source is done, ``on_total``
+    once with how many sources there are.
 
-    Articles are recorded under :func:`ingest.source_name`; rows an older quotes recorded
-    under an absolute path inside the current directory are renamed to it first. With
-    ``prune``, articles under the ``paths`` whose files are gone are deleted afterwards
+    Files are recorded under :func:`ingest.source_name`; rows an older quotes recorded under
+    an absolute path inside the current directory are renamed to it first. With ``prune``,
+    articles under the ``paths`` whose files are gone are deleted afterwards
     (:func:`gone_under`), listed in ``Summary.pruned``.
     """
     paths = list(paths)
-    files, bad_paths = ingest.expand(paths)
+    fetcher = fetch.Fetcher(timeout=timeout)
+    files, bad_paths = ingest.expand(paths, feeds, fetcher)
+    if on_total:
+        on_total(len(files))
     summary = Summary(files=len(files))
     summary.failed.extend(Problem(bad.source, bad.reason) for bad in bad_paths)
     done = progress_callback or (lambda source: None)
@@ -114,28 +125,39 @@ def index_paths(
     try:
         store.rename_sources(db, legacy_names(store.sources(db)))
         known = store.article_hashes(db)
+        finishing: dict[str, str] = {}  # an article's source -> the input it ends
 
         def fail(source: str, failure: Failure) -> None:
             summary.failed.append(Problem(source, failure.reason, failure.detail))
-            done(source)
+
+        def finished(article: Article) -> None:
+            if article.source in finishing:
+                done(finishing.pop(article.source))
 
         def to_process() -> Iterator[Article]:
             for source in files:
+                # one file of records holds many articles; each bad one is its own problem
+                todo = []
                 try:
-                    article = ingest.read_article(source)
-                except ingest.BadInput as bad:
-                    summary.failed.append(Problem(bad.source, bad.reason))
-                    done(source)
-                    continue
+                    for article in ingest.read(source, fetcher):
+                        if isinstance(article, ingest.BadInput):
+                            summary.failed.append(Problem(article.source, article.reason))
+                        elif not force and known.get(article.source) == article.sha256:
+                            summary.unchanged += 1
+                        else:
+                            todo.append(article)
                 except Exception as error:
-                    fail(source, Failure.of("reading the file", error))
+                    # a bug in reading one source costs that source only
+                    fail(str(source), Failure.of("reading the file", error))
+                if not todo:
+                    done(str(source))
                     continue
-                if not force and known.get(source) == article.sha256:
-                    summary.unchanged += 1
-                    done(source)
-                    continue
-                summary.warnings.extend(Problem(source, w) for w in ingest.warnings(article))
-                yield article
+                finishing[todo[-1].source] = str(source)  # done once its last article is saved
+                for article in todo:
+                    summary.warnings.extend(
+                        Problem(article.source, w) for w in ingest.warnings(article)
+                    )
+                    yield article
 
         articles = to_process()
         first = next(articles, None)
@@ -145,6 +167,7 @@ def index_paths(
             for article, quotes in find_quotes(chain([first], articles)):
                 if isinstance(quotes, Failure):
                     fail(article.source, quotes)
+                    finished(article)
                     continue
                 stage = "resolving speakers"
                 try:
@@ -155,13 +178,15 @@ def index_paths(
                     store.save_article(db, article, resolved)
                 except store.Busy as error:  # no bug: another writer kept the lock too long
                     fail(article.source, Failure(str(error)))
+                    finished(article)
                     continue
                 except Exception as error:
                     fail(article.source, Failure.of(stage, error))
+                    finished(article)
                     continue
                 summary.indexed += 1
                 summary.quotes += len(quotes)
-                done(article.source)
+                finished(article)
             store.prune_speakers(db)
         if prune:
             summary.pruned = gone_under(paths, store.sources(db))
@@ -200,13 +225,27 @@ def gone_under(paths: Iterable[str], sources: Iterable[str]) -> list[str]:
             exact.add(ingest.source_name(given))
     gone = []
     for source in sources:
-        inside = source in exact or any(
-            source.startswith(scope) if scope else not os.path.isabs(source)
-            for scope in scopes
+        path = file_of(source)
+        if path is None:
+            continue
+        inside = path in exact or any(
+            path.startswith(scope) if scope else not os.path.isabs(path) for scope in scopes
         )
-        if inside and "://" not in source and not os.path.isfile(source):
+        if inside and not os.path.isfile(path):
             gone.append(source)
     return gone
+
+
+# "articles.jsonl#a17" and "articles.csv:4" are records of a file of articles
+_RECORD = re.compile(r"(#[^/]*|:\d+)$")
+
+
+def file_of(source: str) -> str | None:
+    """The file an article's source was read from, or None when it was not read from a file
+    (a URL, standard input): ``articles.jsonl#a17`` was read from ``articles.jsonl``."""
+    if "://" in source or source.startswith("<"):
+        return None
+    return source if os.path.isfile(source) else _RECORD.sub("", source)
 
 
 def prune(db_path: str | Path, dry_run: bool = False) -> list[str]:
@@ -217,7 +256,11 @@ def prune(db_path: str | Path, dry_run: bool = False) -> list[str]:
     try:
         if not dry_run:
             store.rename_sources(db, legacy_names(store.sources(db)))
-        gone = [s for s in store.sources(db) if "://" not in s and not os.path.isfile(s)]
+        gone = [
+            source
+            for source in store.sources(db)
+            if (path := file_of(source)) is not None and not os.path.isfile(path)
+        ]
         if not dry_run:
             store.delete_articles(db, gone)
         return gone

@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from . import (
     attribute,  # noqa: F401  (registers the "quotes" factory)
+    ingest,
     learned,
 )
 from .records import Article, Failure, Quote
@@ -115,6 +116,10 @@ def find_quotes(
     """Each article with its quotations, or the :class:`Failure` that stopped them, in input
     order.
 
+    The pipeline reads each article's normalised view (one kind of line break, no front matter
+    or boilerplate lines: :mod:`quotes.ingest.view`); the quotes' offsets are mapped back to
+    the stored text.
+
     Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
     pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
     without saying which article caused it, so the articles of that batch not yet yielded
@@ -127,9 +132,9 @@ def find_quotes(
     while batch := list(islice(iterator, batch_size)):
         done = 0
         try:
-            pairs = ((article.text, article) for article in batch)
-            for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-                quotes = _quotes_of(doc)
+            pairs = _viewed(batch)
+            for doc, (article, view) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+                quotes = _quotes_of(doc, view)
                 done += 1
                 yield article, quotes
         except Exception:
@@ -137,14 +142,22 @@ def find_quotes(
                 yield article, _one(nlp, article)
 
 
-def _quotes_of(doc: Doc) -> list[Quote]:
-    return list(doc._.quotes or [])
+def _viewed(batch: list[Article]) -> Iterator[tuple[str, tuple[Article, ingest.View]]]:
+    # a generator, so a view that fails to build ends nlp.pipe like a component would
+    for article in batch:
+        view = ingest.view(article)
+        yield view.text, (article, view)
+
+
+def _quotes_of(doc: Doc, view: ingest.View) -> list[Quote]:
+    return [view.restore(quote) for quote in doc._.quotes or []]
 
 
 def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
     try:
-        for doc, _ in nlp.pipe([(article.text, article)], as_tuples=True, batch_size=1):
-            return _quotes_of(doc)
+        view = ingest.view(article)
+        for doc, _ in nlp.pipe([(view.text, None)], as_tuples=True, batch_size=1):
+            return _quotes_of(doc, view)
         return Failure("internal error while finding quotes: the pipeline returned no Doc")
     except Exception as error:
         return Failure.of("finding quotes", error)

@@ -29,7 +29,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import Database
 
-from quotes.records import Article, Quote, Speaker
+from quotes.records import METADATA_FIELDS, Article, Quote, Speaker
 
 # -- schema -----------------------------------------------------------------------------------
 #
@@ -126,6 +126,49 @@ def _add_views(db: Database) -> None:
     )
 
 
+def _add_article_metadata(db: Database) -> None:
+    """Where and when an article appeared and who wrote it, for "who said what, where and
+    when": nullable columns (a bare text file has none of them), and quotes_view carries the
+    outlet and date so quotes can be faceted by them."""
+    for column in METADATA_FIELDS:
+        db["articles"].add_column(column, str)
+    db["articles"].create_index(["outlet"])
+    db["articles"].create_index(["published"])
+    # Articles indexed before this version were read differently (an HTML page as its markup,
+    # boilerplate lines and front matter as text) and have no metadata yet: forgetting their
+    # hashes makes the next `quotes index` of the same files read them again. Rows stay.
+    db.execute("update articles set sha256 = ''")
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
 def _normalise_sources(db: Database) -> None:
     """One article per file: sources written as given (``arts/a.txt``, ``./arts/../arts/a.txt``)
     become one normalised path; of rows that now share a source, the last indexed is kept.
@@ -145,6 +188,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
     _add_views,
+    _add_article_metadata,
     _normalise_sources,
 ]
 
@@ -173,60 +217,40 @@ def schema_version(db: Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-# Undo actions for objects in memory that the open transaction changed, by connection (its
-# id: connections take no weak references); emptied when each transaction ends.
-_ROLLBACK_HOOKS: dict[int, list[Callable[[], None]]] = {}
-
-
-def on_rollback(db: Database, undo: Callable[[], None]) -> None:
-    """Call ``undo`` if the open transaction (see :func:`transaction`) is rolled back."""
-    _ROLLBACK_HOOKS.setdefault(id(db.conn), []).append(undo)
-
-
 @contextlib.contextmanager
 def transaction(db: Database) -> Iterator[Database]:
     """A write transaction that holds SQLite's write lock from its first statement.
 
     ``BEGIN IMMEDIATE`` waits (up to the connection's busy timeout) for any other writer to
     finish, so what the transaction reads stays true until it commits. Nested inside an open
-    transaction it is a savepoint of that one. Rolled back on any exception, running the
-    :func:`on_rollback` undo actions registered inside it.
+    transaction it is a savepoint of that one. Rolled back on any exception.
     """
     if db.conn.in_transaction:
-        hooks = _ROLLBACK_HOOKS.setdefault(id(db.conn), [])
-        mark = len(hooks)
-        try:
-            with db.atomic():
-                yield db
-        except BaseException:
-            while len(hooks) > mark:  # what this savepoint registered was rolled back
-                hooks.pop()()
-            raise
+        with db.atomic():
+            yield db
         return
     try:
         db.conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
-        raise _busy(error) from error
-    _ROLLBACK_HOOKS.pop(id(db.conn), None)
+        if _locked(error):
+            raise _busy() from error
+        raise
     try:
         yield db
         db.conn.execute("COMMIT")
     except BaseException as error:
         db.conn.rollback()
-        for undo in reversed(_ROLLBACK_HOOKS.pop(id(db.conn), [])):
-            undo()
-        if isinstance(error, sqlite3.OperationalError):
-            raise _busy(error) from error
+        if isinstance(error, sqlite3.OperationalError) and _locked(error):
+            raise _busy() from error
         raise
-    _ROLLBACK_HOOKS.pop(id(db.conn), None)
 
 
-def _busy(error: sqlite3.OperationalError) -> Exception:
-    if "locked" in str(error) or "busy" in str(error):
-        return Busy(
-            f"database is locked: another process kept it for more than {BUSY_TIMEOUT:g} s"
-        )
-    return error
+def _locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _busy() -> Busy:
+    return Busy(f"database is locked: another process kept it for more than {BUSY_TIMEOUT:g} s")
 
 
 def migrate(db: Database, migrations: Sequence[Callable[[Database], None]] = MIGRATIONS) -> int:
@@ -339,28 +363,50 @@ def save_article(
     here would free their ids for reuse while a later article may still resolve to them.
     Returns the article's id.
     """
-    with transaction(db):
-        row = {
-            "source": article.source,
-            "title": article.title,
-            "text": article.text,
-            "sha256": article.sha256,
-        }
-        existing = db.execute(
-            "select id from articles where source = ?", [article.source]
-        ).fetchone()
-        if existing:
-            article_id = existing[0]
-            db["articles"].update(article_id, row)
-            db["quotes"].delete_where("article_id = ?", [article_id])
-        else:
-            article_id = db["articles"].insert(row).last_pk
-        rows = []
-        for quote, speaker in quotes:
-            if speaker is not None:
-                _save_speaker(db, speaker)
-            rows.append(_quote_row(article_id, quote, speaker))
-        db["quotes"].insert_all(rows)
+    inserted: list[Speaker] = []
+    try:
+        with transaction(db):
+            return _save_article(db, article, quotes, inserted)
+    except BaseException:
+        # The transaction was rolled back, so the speaker rows it inserted are gone: forget
+        # their ids, or a later article resolving to the same Speaker would point at nothing.
+        for speaker in inserted:
+            speaker.id = None
+        raise
+
+
+def _save_article(
+    db: Database,
+    article: Article,
+    quotes: Iterable[tuple[Quote, Speaker | None]],
+    inserted: list[Speaker],
+) -> int:
+    row = {
+        "source": article.source,
+        "title": article.title,
+        "text": article.text,
+        "sha256": article.sha256,
+    }
+    # (a database opened without migrating, as a test of migrations does, has no such columns)
+    if METADATA_FIELDS[0] in db["articles"].columns_dict:
+        row.update(article.metadata)
+    existing = db.execute(
+        "select id from articles where source = ?", [article.source]
+    ).fetchone()
+    if existing:
+        article_id = existing[0]
+        db["articles"].update(article_id, row)
+        db["quotes"].delete_where("article_id = ?", [article_id])
+    else:
+        article_id = db["articles"].insert(row).last_pk
+    rows = []
+    for quote, speaker in quotes:
+        if speaker is not None:
+            if speaker.id is None:
+                inserted.append(speaker)
+            _save_speaker(db, speaker)
+        rows.append(_quote_row(article_id, quote, speaker))
+    db["quotes"].insert_all(rows)
     return article_id
 
 
@@ -373,9 +419,6 @@ def _save_speaker(db: Database, speaker: Speaker) -> None:
     }
     if speaker.id is None:
         speaker.id = db["speakers"].insert(row).last_pk
-        # a rollback removes the row: forget its id too, or a later article resolving to the
-        # same Speaker would point at nothing
-        on_rollback(db, lambda: setattr(speaker, "id", None))
     else:
         db["speakers"].update(speaker.id, row)
 
@@ -499,7 +542,12 @@ select
   quotes.speaker_start,
   quotes.speaker_end,
   quotes.method,
-  quotes.confidence
+  quotes.confidence,
+  articles.outlet,
+  articles.published,
+  articles.author,
+  articles.url,
+  articles.language
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id

@@ -150,7 +150,7 @@ def test_a_rolled_back_article_leaves_no_dangling_speaker_ids(tmp_path):
 
 def test_fullest_org_survives_an_entity_without_word_characters():
     """The issue's crashing input: 28 of 200 fuzzed articles raised IndexError here."""
-    from quotes.attribute import Attributor
+    from quotes.attribute import Attributor, orgs_by_first_word
 
     class Ent:
         def __init__(self, text: str):
@@ -161,6 +161,7 @@ def test_fullest_org_survives_an_entity_without_word_characters():
 
     attributor = Attributor.__new__(Attributor)
     attributor.orgs = [Ent("›」"), Ent("Amnesty International")]
+    attributor.orgs_by_first = orgs_by_first_word(attributor.orgs)  # as __init__ does
     assert attributor.fullest_org("Amnesty") == "Amnesty International"
     assert attributor.fullest_org("Il") == "Il"
 
@@ -180,10 +181,16 @@ def test_eval_keeps_each_articles_own_doc_for_the_baseline(monkeypatch):
     nlp.pipe one Doc per article yielded, so the Doc at hand is that article's."""
     from quotes import evaluate
 
-    monkeypatch.setattr(evaluate, "textacy_predictions", lambda doc: doc.text)
+    docs = []
+
+    def baseline(doc):
+        docs.append(doc.text)
+        return evaluate.Baseline(predictions=[])
+
+    monkeypatch.setattr(evaluate, "textacy_predictions", baseline)
     run = evaluate.make_runner("en_quotes_sm", batch_size=2, baseline=True)
     articles = [Article(f"{n}.txt", f'"Line {n}," said Ann Lee.') for n in range(5)]
-    seen = [(article.text, other) for article, _, other in run(articles)]
+    seen = [(article.text, docs[-1]) for article, _, _ in run(articles)]
     assert seen == [(a.text, a.text) for a in articles]
 
 

@@ -133,3 +133,22 @@ def test_the_prune_command_deletes_every_article_whose_file_is_gone(in_tmp, arti
     db.close()
     again = runner.invoke(cli, ["prune", "--db", "q.db"])
     assert "0 articles whose files are gone deleted" in again.output
+
+
+def test_records_of_a_deleted_file_are_pruned_and_stdin_articles_kept(in_tmp, fake_nlp):
+    (in_tmp / "cms.jsonl").write_text(
+        '{"id": "a1", "text": "\\"One,\\" said Ann Lee."}\n{"text": "\\"Two,\\" said Bo Rand."}\n',
+        encoding="utf-8",
+    )
+    summary = indexer.index_paths(["cms.jsonl"], "q.db")
+    assert summary.indexed == 2, summary.failed
+    db = store.open_db("q.db")
+    store.save_article(db, Article("<stdin>", '"Three," said Cy Noor.'), [])
+    assert store.sources(db) == ["<stdin>", "cms.jsonl#a1", "cms.jsonl:2"]
+    db.close()
+    assert indexer.prune("q.db") == []  # every file is still there
+    (in_tmp / "cms.jsonl").unlink()
+    assert indexer.prune("q.db") == ["cms.jsonl#a1", "cms.jsonl:2"]
+    db = store.open_db("q.db")
+    assert store.sources(db) == ["<stdin>"]
+    db.close()
