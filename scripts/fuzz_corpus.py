@@ -250,7 +250,9 @@ def run(args: argparse.Namespace) -> int:
                 records += 1
                 source = record["source"]
                 if source not in texts:
-                    texts[source] = Path(source).read_bytes().decode("utf-8").removeprefix("\ufeff")
+                    # a source is relative to the directory quotes ran in (work) when inside it
+                    path = work / source
+                    texts[source] = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
                 text = texts[source]
                 for field, start, end in (
                     ("text", "start", "end"),
