@@ -152,3 +152,32 @@ def test_records_of_a_deleted_file_are_pruned_and_stdin_articles_kept(in_tmp, fa
     db = store.open_db("q.db")
     assert store.sources(db) == ["<stdin>"]
     db.close()
+
+
+def test_pruning_keeps_statements_true(in_tmp, fake_nlp):
+    """A statement reported by three articles loses one quote when one file goes, and is
+    gone (its last quote set free) when only one article still reports it."""
+    (in_tmp / "arts").mkdir()
+    for name in ("a", "b", "c"):
+        (in_tmp / "arts" / f"{name}.txt").write_text(
+            f'Story {name}\n"The harbour will reopen in spring," said Mara Quist.\n',
+            encoding="utf-8",
+        )
+    indexer.index_paths(["arts"], "q.db")
+    db = store.open_db("q.db")
+    assert db.execute("select quotes, articles from statements").fetchall() == [(3, 3)]
+    db.close()
+
+    (in_tmp / "arts" / "a.txt").unlink()
+    assert indexer.index_paths(["arts"], "q.db", prune=True).pruned == ["arts/a.txt"]
+    db = store.open_db("q.db")
+    assert db.execute("select quotes, articles from statements").fetchall() == [(2, 2)]
+    db.close()
+
+    (in_tmp / "arts" / "b.txt").unlink()
+    assert indexer.prune("q.db") == ["arts/b.txt"]
+    db = store.open_db("q.db")
+    assert db.execute("select count(*) from statements").fetchone()[0] == 0
+    assert db.execute("select statement_id from quotes").fetchall() == [(None,)]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
