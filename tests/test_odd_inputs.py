@@ -68,7 +68,9 @@ def test_a_device_is_not_read(tmp_path):
     assert files == [] and "not a regular file: a device" in problems[0].reason
 
 
-@pytest.mark.parametrize("command", ["index", "export", "speakers", "prune", "serve"])
+@pytest.mark.parametrize(
+    "command", ["index", "export", "speakers", "prune", "serve", "statements"]
+)
 def test_a_file_that_is_not_sqlite_as_db_is_a_message(
     tmp_path, articles, fake_nlp, runner, command
 ):
@@ -101,7 +103,9 @@ def test_a_foreign_sqlite_database_is_refused_untouched(
     assert db.read_bytes() == before
 
 
-@pytest.mark.parametrize("command", ["index", "export", "speakers", "prune", "serve"])
+@pytest.mark.parametrize(
+    "command", ["index", "export", "speakers", "prune", "serve", "statements"]
+)
 def test_a_newer_schema_is_a_message_for_every_command(
     tmp_path, articles, fake_nlp, runner, command
 ):
