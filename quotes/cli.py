@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
 
 import click
 
-from quotes import __version__, export, indexer, store
+from quotes import __version__, export, indexer, ingest, store
 from quotes.ingest import fetch
 
 DEFAULT_DB = "db/quotes.db"
@@ -335,11 +336,15 @@ def speakers_split(
 ) -> None:
     """Give speaker ID's quotes in the article SOURCE to a new speaker.
 
-    SOURCE is the article's path as stored (the `source` column, as given to `quotes index`).
-    The split is recorded as an override, so re-indexing keeps that article's quotes apart.
+    SOURCE is the article's source as stored (the `source` column: a file's path relative to
+    the current directory when inside it, a URL, FILE#ID); a file may be named any way that
+    reaches it (`./arts/../arts/x.txt`, its absolute path). The split is recorded as an
+    override, so re-indexing keeps that article's quotes apart.
     """
     from quotes.speakers import normalise
 
+    if os.path.isfile(source):
+        source = ingest.source_name(source)
     db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
     try:
         new = store.split_speaker(db, speaker_id, source, name, normalise)

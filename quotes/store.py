@@ -824,7 +824,7 @@ def split_speaker(
         old = _speaker(db, speaker_id)
         row = db.execute("select id from articles where source = ?", [source]).fetchone()
         if row is None:
-            raise NotFound(f"no article {source} in the index (sources are as given to index)")
+            raise NotFound(f"no article {source} in the index (see its sources with quotes export)")
         moved = db.execute(
             "select count(*) from quotes where article_id = ? and speaker_id = ?",
             [row[0], speaker_id],

@@ -181,3 +181,16 @@ def test_pruning_keeps_statements_true(in_tmp, fake_nlp):
     assert db.execute("select statement_id from quotes").fetchall() == [(None,)]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     db.close()
+
+
+def test_an_editor_may_name_an_article_any_way_that_reaches_its_file(in_tmp, articles, fake_nlp):
+    os.rename(articles, in_tmp / "arts")
+    indexer.index_paths(["arts"], "q.db")
+    db = store.open_db("q.db")
+    (quist,) = [s.id for s in store.load_speakers(db) if s.name == "Mara Quist"]
+    db.close()
+    spelled = str(in_tmp / "arts" / ".." / "arts" / "a.txt")
+    args = ["speakers", "split", str(quist), spelled, "--name", "M. Quist", "--db", "q.db"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "M. Quist" in result.output
