@@ -21,7 +21,7 @@ from quotes.records import Quote, Span, SpeakerRef
 
 INTS = {
     "article_id", "quote_id", "start", "end", "cue_start", "cue_end", "speaker_id",
-    "speaker_start", "speaker_end",
+    "speaker_start", "speaker_end", "statement_id",
 }  # fmt: skip
 FLOATS = {"confidence"}
 
