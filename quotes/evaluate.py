@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest
-from quotes.records import Article, Quote, Span, Speaker
+from quotes.records import Article, Failure, Quote, Span, Speaker
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -592,7 +592,8 @@ def make_runner(
     def run(articles: Iterable[Article]):
         keep = KeepDoc()
         for article, quotes in pipeline.find_quotes(keep, articles, batch_size=batch_size):
-            found = textacy_predictions(keep.doc) if baseline else None
+            failed = isinstance(quotes, Failure)  # keep.doc is not this article's then
+            found = textacy_predictions(keep.doc) if baseline and not failed else None
             if found is not None:
                 # the Doc is of the pipeline's view of the article (quotes.ingest.view)
                 found.predictions = [_stored(article, p) for p in found.predictions]
@@ -755,6 +756,11 @@ def evaluate(
     refused = 0
     for article, quotes, other in run(g.article for g in gold):
         g = by_source[article.source]
+        if isinstance(quotes, Failure):
+            # one article's internal error must not end the evaluation; it is counted as
+            # finding nothing, and said
+            notes.append(f"{article.source}: {quotes.reason}; counted as having no quotes")
+            quotes = []
         ours.append((g, [(q, index.resolve(q.speaker) if q.speaker else None) for q in quotes]))
         if other is not None:
             theirs.append((g, other.predictions))
