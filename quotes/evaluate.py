@@ -23,13 +23,13 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest
-from quotes.records import Article, Quote, Span, Speaker
+from quotes.records import Article, Failure, Quote, Span, Speaker
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -682,7 +682,28 @@ def make_runner(
     def run(articles: Iterable[Article]):
         keep = KeepDoc()
         for article, quotes in pipeline.find_quotes(keep, articles, batch_size=batch_size):
-            yield article, quotes, textacy_predictions(keep.doc) if baseline else None
+            failed = isinstance(quotes, Failure)  # keep.doc is not this article's then
+            found = textacy_predictions(keep.doc) if baseline and not failed else None
+            if found is not None:
+                # the Doc is of the pipeline's view of the article (quotes.ingest.view)
+                found.predictions = [_stored(article, p) for p in found.predictions]
+            yield article, quotes, found
+
+    def _stored(article: Article, found: Predicted) -> Predicted:
+        view = ingest.view(article)
+        if view.identical:
+            return found
+        start, end = view.start(found.start), view.end(found.end)
+        mention = {}
+        if found.speaker_start is not None and found.speaker_end is not None:
+            mention = {
+                "speaker_start": view.start(found.speaker_start),
+                "speaker_end": view.end(found.speaker_end),
+            }
+        cue = {}
+        if found.cue_start is not None and found.cue_end is not None:
+            cue = {"cue_start": view.start(found.cue_start), "cue_end": view.end(found.cue_end)}
+        return replace(found, start=start, end=end, text=article.text[start:end], **mention, **cue)
 
     return run
 
@@ -827,6 +848,11 @@ def evaluate(
     refused = 0
     for article, quotes, other in run(g.article for g in gold):
         g = by_source[article.source]
+        if isinstance(quotes, Failure):
+            # one article's internal error must not end the evaluation; it is counted as
+            # finding nothing, and said
+            notes.append(f"{article.source}: {quotes.reason}; counted as having no quotes")
+            quotes = []
         ours.append((g, [(q, index.resolve(q.speaker) if q.speaker else None) for q in quotes]))
         if other is not None:
             theirs.append((g, other.predictions))

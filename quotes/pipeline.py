@@ -8,17 +8,20 @@ import io
 import warnings
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from . import (
     attribute,  # noqa: F401  (registers the "quotes" factory)
     attribution_model,
+    ingest,
     learned,
 )
-from .records import Article, Quote
+from .records import Article, Failure, Quote
 
 DEFAULT_MODEL = "en_quotes_sm"
 COREF_COMPONENTS = ("coreferee", "quotes_coreferee")
@@ -116,8 +119,52 @@ def _warn_once(message: str) -> None:
 
 def find_quotes(
     nlp: Language, articles: Iterable[Article], batch_size: int = 16
-) -> Iterator[tuple[Article, list[Quote]]]:
-    """Each article with its quotations, in input order."""
-    pairs = ((article.text, article) for article in articles)
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield article, list(doc._.quotes or [])
+) -> Iterator[tuple[Article, list[Quote] | Failure]]:
+    """Each article with its quotations, or the :class:`Failure` that stopped them, in input
+    order.
+
+    The pipeline reads each article's normalised view (one kind of line break, no front matter
+    or boilerplate lines: :mod:`quotes.ingest.view`); the quotes' offsets are mapped back to
+    the stored text.
+
+    Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
+    pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
+    without saying which article caused it, so the articles of that batch not yet yielded
+    are run again one at a time: the one that fails gets its Failure and the others their
+    quotes, exactly as the batch would have given them (results do not depend on batching).
+    ``nlp.pipe`` is called with ``as_tuples`` and consumed lazily, one Doc per article
+    yielded, so a wrapper around ``nlp`` (``quotes eval`` keeps each Doc) sees them in step.
+    """
+    iterator = iter(articles)
+    while batch := list(islice(iterator, batch_size)):
+        done = 0
+        try:
+            pairs = _viewed(batch)
+            for doc, (article, view) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+                quotes = _quotes_of(doc, view)
+                done += 1
+                yield article, quotes
+        except Exception:
+            for article in batch[done:]:
+                yield article, _one(nlp, article)
+
+
+def _viewed(batch: list[Article]) -> Iterator[tuple[str, tuple[Article, ingest.View]]]:
+    # a generator, so a view that fails to build ends nlp.pipe like a component would
+    for article in batch:
+        view = ingest.view(article)
+        yield view.text, (article, view)
+
+
+def _quotes_of(doc: Doc, view: ingest.View) -> list[Quote]:
+    return [view.restore(quote) for quote in doc._.quotes or []]
+
+
+def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
+    try:
+        view = ingest.view(article)
+        for doc, _ in nlp.pipe([(view.text, None)], as_tuples=True, batch_size=1):
+            return _quotes_of(doc, view)
+        return Failure("internal error while finding quotes: the pipeline returned no Doc")
+    except Exception as error:
+        return Failure.of("finding quotes", error)
