@@ -13,6 +13,7 @@ import random
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from test_fuzz import fuzz
 
@@ -28,10 +29,14 @@ TEXTS = [
 ]
 
 
-def test_the_attribution_tagger_labels_each_doc_of_a_batch_as_if_it_were_alone():
-    """Before the fix the fourth text's labels differed between a batch and alone."""
-    nlp = pipeline.load("en_quotes_sm")
-    assert "attribution_tagger" in nlp.pipe_names
+@pytest.mark.parametrize(
+    "tagger, component", [(True, "attribution_model"), ("cnn", "attribution_tagger")]
+)
+def test_the_attribution_tagger_labels_each_doc_of_a_batch_as_if_it_were_alone(tagger, component):
+    """Before the fix the fourth text's labels differed between a batch and alone (the CNN
+    tagger; the encoder's attribution model runs one Doc at a time by design)."""
+    nlp = pipeline.load("en_quotes_sm", tagger)
+    assert component in nlp.pipe_names
     batched = [doc._.attribution_iob for doc in nlp.pipe(TEXTS, batch_size=len(TEXTS))]
     alone = [nlp(text)._.attribution_iob for text in TEXTS]
     assert batched == alone
