@@ -51,7 +51,12 @@ def main() -> None:
     ap.add_argument("--keep-encoder", action="store_true", help="reuse quotes/data/encoder")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--limit", type=int, default=0,
+        help="smoke run: N articles per split, the head is not shipped (quotes/data unchanged)",
+    )
     args = ap.parse_args()
+    limit = ["--limit", str(args.limit)] if args.limit else []
     py = sys.executable
     gpu = gpu_present()
     print(f"GPU present: {gpu}")
@@ -59,14 +64,15 @@ def main() -> None:
     t0 = time.time()
     if not (args.keep_encoder and (ROOT / "quotes/data/encoder/model.onnx").exists()):
         step("export encoder", [py, str(SCRIPTS / "export_encoder.py")], timings)
-    feats = HERE / "features"
+    feats = HERE / ("features-smoke" if args.limit else "features")
     step(
         "features",
         [py, str(SCRIPTS / "features.py"), "--polnear", str(args.polnear), "--out", str(feats)]
+        + limit
         + (["--gpu"] if gpu else []),
         timings,
     )
-    out = HERE / "training" / "head"
+    out = HERE / "training" / ("head-smoke" if args.limit else "head")
     step(
         "train head",
         [py, str(SCRIPTS / "train_head.py"), "--features", str(feats), "--out", str(out),
@@ -74,14 +80,18 @@ def main() -> None:
         + (["--gpu"] if gpu else []),
         timings,
     )
-    SHIPPED.mkdir(parents=True, exist_ok=True)
-    for name in ("head.bin", "meta.json"):
-        shutil.copy(out / name, SHIPPED / name)
-    print(f"== export: {out} -> {SHIPPED}")
+    if args.limit:
+        print("== export: skipped (smoke run)")
+    else:
+        SHIPPED.mkdir(parents=True, exist_ok=True)
+        for name in ("head.bin", "meta.json"):
+            shutil.copy(out / name, SHIPPED / name)
+        print(f"== export: {out} -> {SHIPPED}")
     step(
         "evaluate",
         [py, "-m", "quotes", "eval", str(args.polnear / "data" / "dev"),
-         "--json", str(HERE / "training" / "dev.json")],
+         "--json", str(HERE / "training" / "dev.json")]
+        + limit,
         timings,
     )
     total = time.time() - t0

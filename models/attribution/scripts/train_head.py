@@ -1,7 +1,7 @@
 """Train the attribution head on cached PolNeAR train features; choose the epoch on dev.
 
     python models/attribution/scripts/train_head.py --features models/attribution/features \
-        --out models/attribution/training/head [--epochs 6] [--width 256] [--depth 3]
+        --out models/attribution/training/head [--epochs 6] [--width 128] [--depth 3]
 
 Reads ``train.npz`` and ``dev.npz`` written by features.py. After every epoch the head's labels
 on dev are decoded into whole spans (quotes.attribution_model.viterbi) and scored as exact token
