@@ -29,6 +29,8 @@ from .cues import (
     PERSON_PRONOUNS,
     PLURAL_PRONOUNS,
     ROLE_NOUNS,
+    category_of,
+    gender_of,
 )
 from .extract import Found, find_quotes
 from .records import Quote, Span, SpeakerRef
@@ -145,7 +147,19 @@ class Attributor:
         if f.cue is not None:
             last = f.cue.last
             cue_span = _span(doc, f.cue.word.idx, last.idx + len(last.text))
-        quote = Quote(_span(doc, f.start, f.end), f.kind, cue_span)
+        # An interrupted quotation ('"A," he said. "B."') is one quote in pieces: its content
+        # is the first piece (so content.text == text[start:end] and never holds the cue) and
+        # ``parts`` holds every piece.
+        pieces = tuple(_span(doc, start, end) for start, end in f.parts)
+        content = pieces[0] if pieces else _span(doc, f.start, f.end)
+        quote = Quote(content, f.kind, cue_span, parts=pieces)
+        quote.category = category_of(
+            f.cue.lemma if f.cue is not None else None, direct=f.kind == "direct"
+        )
+        if quote.category == "speech" and f.kind != "direct" and f.cue and f.cue.object_only:
+            # "The senator tweeted a photo of the crowd", "noted Bill Clinton's comments": a
+            # thing done or a topic named, not words said (PolNeAR still counts them).
+            quote.category = "other"
         ref, method, confidence = None, "none", 0.0
         if f.cue is not None and f.cue.subject is not None:
             ref, method, confidence = self.speaker_of(f.cue.subject, f)
@@ -161,6 +175,7 @@ class Attributor:
             if (
                 ref.mention is not None
                 and f.marks  # an unquoted clause may hold its interrupting cue
+                and not f.parts  # an interrupted quote's speaker stands between its pieces
                 and f.start < ref.mention.start < f.end
                 and not _between_marks(f, ref.mention.start)
             ):
@@ -318,6 +333,16 @@ class Attributor:
         if person is not None:
             # never before the mention, which stops at a line break the entity may run over
             start = max(person.start, min(self._name_start(token), last), first)
+            # "Conservative leader Kemi Badenoch" with the recogniser's PERSON on "Badenoch"
+            # alone: proper nouns outside any entity that the parse compounds into the name
+            # belong to it.
+            while (
+                start > first
+                and start > self._name_start(token)
+                and not doc[start - 1].ent_type_
+                and doc[start - 1].tag_ == "NNP"
+            ):
+                start -= 1
         else:
             while (
                 start > first
@@ -424,7 +449,7 @@ class Attributor:
         antecedents = [t for t in self.resolve_pronoun(token) if t.i != token.i]
         refs = [self.speaker_of(t, f)[0] for t in antecedents]
         # Coreference proposes, agreement disposes: "he" never stands for Syria.
-        refs = [r for r in refs if r is not None]
+        refs = [r for r in refs if r is not None and _agrees(r, token.lower_)]
         if len(refs) == 1 and refs[0].kind not in kinds:
             refs = []
         if len(refs) == 1 and token.lower_ in PERSON_PRONOUNS and not self._has_acted(
@@ -434,6 +459,8 @@ class Attributor:
             # shown speaking or acting, not any name the recogniser took for a person.
             refs = []
         last = self.last_speaker(token, kinds)
+        if last is not None and not _agrees(last, token.lower_):
+            last = None
         if len(refs) == 1:
             ref = refs[0]
             if last is not None and _key(last.name) != _key(ref.name):
@@ -484,7 +511,7 @@ class Attributor:
         # A speaker quoted earlier stays the likeliest "he" of a news story for longer.
         pool += [item for item in self.said if item[0] < token.idx]
         for _, ref in sorted(pool, key=lambda item: item[0], reverse=True):
-            if ref.kind in kinds and _key(ref.name) not in excluded:
+            if ref.kind in kinds and _key(ref.name) not in excluded and _agrees(ref, low):
                 return ref
         return None
 
@@ -651,6 +678,16 @@ class Attributor:
             if len(names) == count:
                 return [self.fullest_org(n) for n in names]
         return []
+
+
+def _agrees(ref: SpeakerRef, pronoun: str) -> bool:
+    """Can a "he" or "she" stand for the speaker? "Prime Minister Jane Morton spoke first.
+    '"We will not give up," he said.'": he is not Jane Morton. Unknown genders agree."""
+    wanted = PERSON_PRONOUNS.get(pronoun)
+    if wanted is None or ref.kind != "person":
+        return True
+    gender = gender_of(ref.name, ref.title)
+    return gender is None or gender == wanted
 
 
 def _unknown_name(token: Token) -> bool:

@@ -38,6 +38,8 @@ FIELDS = (
     "speaker_end",
     "method",
     "confidence",
+    "category",
+    "parts",
 )
 FORMATS = ("jsonl", "csv")
 
@@ -55,7 +57,8 @@ def write(rows: Iterable[dict], out: TextIO, format: str = "jsonl") -> int:
         writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
-            writer.writerow(row)
+            # a CSV cell holds the pieces as the JSON list they are in JSON Lines
+            writer.writerow({**row, "parts": json.dumps(row["parts"], ensure_ascii=False)})
     else:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     return count

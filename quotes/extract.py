@@ -60,6 +60,10 @@ class Cue:
     content: tuple[int, int] | None = None  # char range of the reported clause
     parenthetical: bool = False  # "X, he said, Y" / "Y, the ministry said"
     learned: bool = False  # found by the attribution tagger, not by the word lists
+    # The report is only the verb's noun-phrase object, and the verb is not one that reports
+    # through its object ("tweeted a photo", "noted Bill Clinton's comments"): a thing done
+    # or a topic, not words said, so its quote is no ``speech``.
+    object_only: bool = False
 
 
 @dataclass
@@ -71,6 +75,12 @@ class Found:
     kind: str
     cue: Cue | None = None
     marks: list[Marked] = field(default_factory=list)
+    # The pieces of a quotation interrupted by its attribution, as char ranges in text order
+    # ('"A," he said. "B."' gives A and B); empty for a quote in one piece (``start:end``).
+    parts: list[tuple[int, int]] = field(default_factory=list)
+    # Too short to be a quotation on its own: kept only as the last piece of an interrupted
+    # one ('"We will not give up," he said. "This is our home."').
+    short: bool = False
     linked: bool = True  # the cue governs the quote in the parse (not just nearby)
     start_of_paragraph: int = -1  # offset of the first character of the quote's paragraph
 
@@ -307,6 +317,12 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
     The parse is tried first; when it gives nothing (small models often hang the subject
     elsewhere), the words around the verb are read instead.
     """
+    if _is_passive(verb):
+        # "Russia has itself been accused of bombing hospitals": the subject of a passive cue
+        # is who the words are about, never who said them; only an agent ("by Amnesty") is.
+        agents = [c for c in verb.children if c.dep_ == "agent"]
+        pobj = [c for a in agents for c in a.children if c.dep_ == "pobj"]
+        return pobj[0] if pobj else None
     # With two subjects in the parse ("SDF media official Mustafa Bali told"), the one nearest
     # the verb wins; a subject across a paragraph break is another sentence's word.
     for child in sorted(verb.children, key=lambda c: abs(c.i - verb.i)):
@@ -318,7 +334,12 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
         ):
             # A subject after the verb is only real in an inversion ('", said X').
             if child.i < verb.i or lemma not in NO_INVERSION and _opens_clause(verb):
-                return _named_before_role(child) or _named_after_role(child) or child
+                return (
+                    _named_in_apposition(child)
+                    or _named_before_role(child)
+                    or _named_after_role(child)
+                    or child
+                )
         if child.dep_ == "agent":
             pobj = [c for c in child.children if c.dep_ == "pobj"]
             if pobj:
@@ -349,6 +370,55 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
     if lemma in NO_INVERSION:
         return _subject_before(verb)
     return _subject_before(verb) or _subject_after(verb)
+
+
+def _is_passive(verb: Token) -> bool:
+    """Is the cue a passive ("has been accused", "was told") or a participle describing the
+    noun before it ("Russia, accused of war crimes, ...")?"""
+    if verb.lower_ in STATE_PARTICIPLES:
+        return False  # "we are convinced this is the only country ...": the subject's view
+    # A passive has its "be" (an "nsubjpass" alone is a misparse: "Authorities announced on
+    # Friday the arrest ..."); "who’s called for" is more likely "has" than "is".
+    if any(c.dep_ == "auxpass" and c.lower_ not in ("'s", "’s") for c in verb.children):
+        return True
+    # Only right after its noun and a comma: a past tense taken for a participle is common
+    # ("Keron Blair, executive director of AROS, called for ...").
+    if verb.tag_ != "VBN" or verb.i < 2 or verb.doc[verb.i - 1].text != ",":
+        return False
+    if verb.dep_ in ("acl", "amod"):
+        # not after an apposition's closing comma ("which Apple's chief executive, Tim Cook,
+        # called ...")
+        return verb.head.i == verb.i - 2 and verb.head.dep_ != "appos"
+    # The same participle parsed as the sentence's verb, with no "has" to make it a tense.
+    return not any(c.dep_ == "aux" for c in verb.children) and any(
+        c.dep_ == "nsubj" and c.i == verb.i - 2 for c in verb.children
+    )
+
+
+# Participles after "be" that say what the subject thinks or feels, not what was done to it:
+# "He is worried that ...", "We are convinced that ..." (PolNeAR attributes these to the
+# subject).
+STATE_PARTICIPLES = frozenset("""
+    convinced concerned worried pleased disappointed determined satisfied alarmed frustrated
+    troubled encouraged surprised shocked delighted heartened persuaded unconvinced dismayed
+    disturbed thrilled outraged prepared committed opposed
+""".split())
+
+
+def _named_in_apposition(subject: Token) -> Token | None:
+    """"Council leader Margaret Okafor said", "Labour leader Keir Starmer said" parsed with the
+    role noun as the subject and the name hung on it in apposition: the name is who spoke."""
+    if subject.tag_ not in ("NN", "NNS", "NNP") or subject.ent_type_ == "PERSON":
+        return None
+    for child in subject.children:
+        if (
+            child.dep_ == "appos"
+            and child.i > subject.i
+            and (child.ent_type_ == "PERSON" or child.tag_ in ("NNP", "NNPS"))
+            and _same_paragraph(child, subject)
+        ):
+            return child
+    return None
 
 
 def _named_before_role(subject: Token) -> Token | None:
@@ -698,11 +768,58 @@ def find_cues(doc: Doc) -> list[Cue]:
             if not particle:
                 continue
             last = particle[0]
+        if _not_a_report(token, lemma):
+            continue
         content, parenthetical = _content(doc, token, lemma)
         subject, content = _with_tagger(doc, token, last, lemma, content)
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
     cues += _learned_cues(doc, cues)
-    return [_without_participle_cue(doc, cue, cues) for cue in cues]
+    cues = [_without_participle_cue(doc, cue, cues) for cue in cues]
+    for cue in cues:
+        cue.object_only = (
+            cue.content is not None
+            and cue.lemma not in OBJECT_CUES
+            and cue.lemma not in INFINITIVE_CUES
+            and _object_only(doc, cue.word, cue.content)
+        )
+    return cues
+
+
+# What a "deny" gives or withholds when it is no denial of a claim ("denied him bail").
+DENIED_THINGS = frozenset("""
+    entry access bail parole permission visa visas request requests application appeal motion
+    goal goals penalty victory chance opportunity service services treatment funding benefits
+    care asylum admission passage
+""".split())
+
+
+def _not_a_report(verb: Token, lemma: str) -> bool:
+    """Listed cue verbs used for something other than reporting words or views:
+
+    "The referee denied the visitors a goal", "The judge denied him bail": a deny that gives
+    or withholds something (two objects, or a thing granted) is no denial of a claim.
+    """
+    if lemma == "deny":
+        objects = [c for c in verb.children if c.dep_ in ("dobj", "dative")]
+        return any(c.dep_ == "dative" for c in objects) or any(
+            c.lower_ in DENIED_THINGS for c in objects
+        )
+    return False
+
+
+def _object_only(doc: Doc, verb: Token, span: tuple[int, int]) -> bool:
+    """Is the span the verb's noun-phrase object and nothing more ("tweeted a photo of the
+    crowd", "approved a plan to close the factory", "did not know how to answer")?"""
+    tokens = _tokens(doc, *span)
+    if not tokens:
+        return False
+    for obj in verb.children:
+        if obj.dep_ not in ("dobj", "dative") or obj.left_edge.i != tokens[0].i:
+            continue
+        # Circumstances may follow the object ("... at the rally"); a clause may not.
+        rest = [t for t in tokens if t.i > obj.right_edge.i]
+        return not any(_is_verb(t) for t in rest)
+    return False
 
 
 def _holds(content: tuple[int, int], token: Token) -> bool:
@@ -823,6 +940,8 @@ def _with_tagger(
         content = tagged
     content = content or tagged
     subject, content = _apart(_subject(word, lemma), content, word)
+    if subject is None and _is_passive(word):
+        return None, content  # the tagger's source of a passive is the one it is about
     return subject or learned.source_for(doc, word), content
 
 
@@ -956,9 +1075,8 @@ def find_quotes(doc: Doc) -> list[Found]:
         else:
             found.append(Found(cue.content[0], cue.content[1], "indirect", cue))
     for m in orphans:
-        if _is_scare_quote(doc, m, para_starts):
-            continue
-        found.append(Found(m.start, m.end, "direct", None, [m], linked=False))
+        short = _is_scare_quote(doc, m, para_starts)
+        found.append(Found(m.start, m.end, "direct", None, [m], linked=False, short=short))
     for f in found:
         k = bisect.bisect_right(para_starts, f.start) - 1
         f.start_of_paragraph = para_starts[k] if k >= 0 else 0
@@ -1087,11 +1205,19 @@ def _join_interrupted(text: str, found: list[Found]) -> list[Found]:
                 and "\n" not in gap
                 and not _crosses_sentence(gap[: before.cue.word.idx - before.marks[-1].close])
                 and len(gap.split()) <= 40
+                # A short piece continues the quotation only after the attribution's own
+                # punctuation ('he said. "This is our home."'), never inside its clause
+                # ('he said, calling it a "farce"').
+                and (not f.short or re.search(r"[.,:;]\s*$", gap) is not None)
             ):
+                before.parts = (before.parts or [(before.start, before.end)]) + (
+                    f.parts or [(f.start, f.end)]
+                )
                 before.end = f.end
                 before.marks = before.marks + f.marks
                 continue
-        out.append(f)
+        if not f.short:
+            out.append(f)
     return out
 
 

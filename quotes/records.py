@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 QUOTE_KINDS = ("direct", "indirect", "mixed")
 METHODS = ("explicit", "pronoun", "nominal", "continuation", "none")
 SPEAKER_KINDS = ("person", "organization", "group")
+# What kind of attribution a quote is, read from its cue (see quotes.cues.CATEGORIES):
+# what someone said or wrote, what they believe, where they stand, what a study found, or a
+# cue no word list knows.
+CATEGORIES = ("speech", "belief", "stance", "finding", "other")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,15 @@ class Quote:
     # The cue's subject as written when it names no one the index can identify ("the
     # announcer", "sources", an unresolved "he"): still where the text says the words came from.
     unresolved_mention: Span | None = None
+    category: str = "speech"  # one of CATEGORIES
+    # The pieces of a quotation interrupted by its attribution ('"A," he said. "B."'), in text
+    # order; ``content`` is the first. Empty means one piece, ``content`` itself.
+    parts: tuple[Span, ...] = ()
+
+    @property
+    def pieces(self) -> tuple[Span, ...]:
+        """Every piece of the quote in text order; ``(content,)`` for an uninterrupted one."""
+        return self.parts or (self.content,)
 
     @property
     def mention(self) -> Span | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import Database
 
+from quotes.cues import category_of_cue_text
 from quotes.records import Article, Quote, Speaker
 
 # -- schema -----------------------------------------------------------------------------------
@@ -115,7 +116,59 @@ def _add_views(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_create_tables, _add_search, _add_views]
+def _add_category_and_parts(db: Database) -> None:
+    """``quotes.category`` (speech, belief, stance, finding, other) and ``quotes.parts`` (the
+    pieces of a quotation interrupted by its attribution, as JSON). Rows indexed before have
+    one piece, their text, and the category their stored cue word gives; re-indexing with
+    --force recomputes both from the text."""
+    db["quotes"].add_column("category", str)
+    db["quotes"].add_column("parts", str)
+    rows = db.execute('select id, text, start, "end", cue, kind from quotes').fetchall()
+    for quote_id, text, start, end, cue, kind in rows:
+        db.execute(
+            "update quotes set category = ?, parts = ? where id = ?",
+            [
+                category_of_cue_text(cue, direct=kind == "direct"),
+                _parts_json([(start, end, text)]),
+                quote_id,
+            ],
+        )
+    db["quotes"].create_index(["category"])
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.category,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.parts,
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _create_tables,
+    _add_search,
+    _add_views,
+    _add_category_and_parts,
+]
 
 
 class SchemaError(Exception):
@@ -229,6 +282,13 @@ def _save_speaker(db: Database, speaker: Speaker) -> None:
         db["speakers"].update(speaker.id, row)
 
 
+def _parts_json(parts: Iterable[tuple[int, int, str]]) -> str:
+    return json.dumps(
+        [{"start": start, "end": end, "text": text} for start, end, text in parts],
+        ensure_ascii=False,
+    )
+
+
 def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
     cue, mention = quote.cue, quote.mention
     return {
@@ -246,6 +306,8 @@ def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
         "speaker_end": mention.end if mention else None,
         "method": quote.method,
         "confidence": quote.confidence,
+        "category": quote.category,
+        "parts": _parts_json((p.start, p.end, p.text) for p in quote.pieces),
     }
 
 
@@ -279,7 +341,9 @@ select
   quotes.speaker_start,
   quotes.speaker_end,
   quotes.method,
-  quotes.confidence
+  quotes.confidence,
+  quotes.category,
+  quotes.parts
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id
@@ -288,8 +352,10 @@ order by articles.source, quotes.start, quotes."end", quotes.id
 
 
 def quote_rows(db: Database) -> Iterator[dict]:
-    """Every quote with its article and speaker, ordered by source then position."""
-    return db.query(EXPORT_SQL)
+    """Every quote with its article and speaker, ordered by source then position; ``parts``
+    decoded to a list of {start, end, text}."""
+    for row in db.query(EXPORT_SQL):
+        yield {**row, "parts": json.loads(row["parts"]) if row["parts"] else []}
 
 
 def speaker_rows(db: Database) -> Iterator[dict]:
