@@ -1,4 +1,4 @@
-"""Attribute quotations to speakers, and the ``quotes`` spaCy component that does it all.
+"""Attribute quotations to speakers (the ``quotes`` spaCy component is in :mod:`quotes.component`).
 
 A speaker comes from the cue's subject (explicit), a pronoun followed through coreference
 (pronoun), a common-noun phrase tied to an organisation named earlier (nominal), or the quote
@@ -14,7 +14,6 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from .cues import (
@@ -59,10 +58,6 @@ NAME_DEPS = {"compound", "amod", "nmod", "poss", "det", "nummod", "quantmod", "c
 # How many sentences back the pronoun fallback looks for an antecedent.
 FALLBACK_SENTENCES = 3
 
-if not Doc.has_extension("quotes"):
-    Doc.set_extension("quotes", default=None)
-
-
 def coreferee_antecedents(token: Token) -> list[Token]:
     """Antecedents from coreferee's chains when the pipeline has coreferee, else []."""
     doc = token.doc
@@ -74,24 +69,18 @@ def coreferee_antecedents(token: Token) -> list[Token]:
         return []
 
 
-@Language.factory("quotes")
-def make_quotes(nlp: Language, name: str) -> QuoteFinder:
-    return QuoteFinder()
+def no_antecedents(token: Token) -> list[Token]:
+    """A resolver that knows no antecedents: pronouns fall back to the rules' heuristics."""
+    return []
 
 
-class QuoteFinder:
-    """spaCy component: sets ``doc._.quotes`` to a list of ``Quote`` records."""
-
-    def __init__(self, resolve_pronoun: PronounResolver = coreferee_antecedents) -> None:
-        self.resolve_pronoun = resolve_pronoun
-
-    def __call__(self, doc: Doc) -> Doc:
-        doc._.quotes = quotes_in(doc, self.resolve_pronoun)
-        return doc
-
-
-def quotes_in(doc: Doc, resolve_pronoun: PronounResolver = coreferee_antecedents) -> list[Quote]:
-    return Attributor(doc, resolve_pronoun).run(find_quotes(doc))
+def quotes_in(
+    doc: Doc,
+    resolve_pronoun: PronounResolver = coreferee_antecedents,
+    learned_cue_factor: float = LEARNED_CUE_FACTOR,
+) -> list[Quote]:
+    """The quotations in a parsed ``doc``, attributed, in text order."""
+    return Attributor(doc, resolve_pronoun, learned_cue_factor).run(find_quotes(doc))
 
 
 def _span(doc: Doc, start: int, end: int) -> Span:
@@ -113,9 +102,15 @@ def _words(text: str) -> list[str]:
 class Attributor:
     """Attributes one Doc's quotations in text order, remembering earlier speakers."""
 
-    def __init__(self, doc: Doc, resolve_pronoun: PronounResolver) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        resolve_pronoun: PronounResolver,
+        learned_cue_factor: float = LEARNED_CUE_FACTOR,
+    ) -> None:
         self.doc = doc
         self.resolve_pronoun = resolve_pronoun
+        self.learned_cue_factor = learned_cue_factor
         self.said: list[tuple[int, SpeakerRef]] = []  # (char offset, speaker) in text order
         # An entity the recogniser ran over a paragraph break is no one's name.
         ents = [e for e in doc.ents if "\n" not in e.text]
@@ -170,7 +165,7 @@ class Attributor:
             method, confidence = "continuation", CONFIDENCE["continuation"]
         if ref is not None:
             if f.cue is not None and f.cue.learned:
-                confidence = round(confidence * LEARNED_CUE_FACTOR, 2)
+                confidence = round(confidence * self.learned_cue_factor, 2)
             quote.speaker, quote.method, quote.confidence = ref, method, confidence
             if (
                 ref.mention is not None

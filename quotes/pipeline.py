@@ -13,10 +13,8 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from . import (
-    attribute,  # noqa: F401  (registers the "quotes" factory)
-    learned,
-)
+from . import component as quotes_component  # noqa: F401  (registers the "quotes" factory)
+from . import learned
 from .records import Article, Quote
 
 DEFAULT_MODEL = "en_quotes_sm"

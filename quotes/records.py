@@ -94,3 +94,58 @@ class Speaker:
     titles: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     id: int | None = None
+
+
+# --- plain data, for a Doc that must survive Doc.to_bytes, DocBin and worker processes ----------
+
+
+def _span_out(span: Span | None) -> list | None:
+    return None if span is None else [span.start, span.end, span.text]
+
+
+def _span_in(data: list | tuple | None) -> Span | None:
+    return None if data is None else Span(int(data[0]), int(data[1]), str(data[2]))
+
+
+def quote_to_dict(quote: Quote) -> dict:
+    """``quote`` as lists, strings and numbers only (what msgpack and JSON can carry)."""
+    ref = quote.speaker
+    return {
+        "content": _span_out(quote.content),
+        "kind": quote.kind,
+        "cue": _span_out(quote.cue),
+        "speaker": None if ref is None else {
+            "name": ref.name,
+            "kind": ref.kind,
+            "title": ref.title,
+            "mention": _span_out(ref.mention),
+            "members": list(ref.members),
+        },
+        "method": quote.method,
+        "confidence": quote.confidence,
+        "unresolved_mention": _span_out(quote.unresolved_mention),
+        "category": quote.category,
+        "parts": [_span_out(part) for part in quote.parts],
+    }
+
+
+def quote_from_dict(data: dict) -> Quote:
+    """The ``Quote`` that :func:`quote_to_dict` wrote."""
+    ref = data.get("speaker")
+    return Quote(
+        content=_span_in(data["content"]),
+        kind=data["kind"],
+        cue=_span_in(data.get("cue")),
+        speaker=None if ref is None else SpeakerRef(
+            name=ref["name"],
+            kind=ref["kind"],
+            title=ref.get("title"),
+            mention=_span_in(ref.get("mention")),
+            members=tuple(ref.get("members") or ()),
+        ),
+        method=data.get("method", "none"),
+        confidence=float(data.get("confidence", 0.0)),
+        unresolved_mention=_span_in(data.get("unresolved_mention")),
+        category=data.get("category", "speech"),
+        parts=tuple(_span_in(part) for part in data.get("parts") or ()),
+    )
