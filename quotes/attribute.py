@@ -31,7 +31,7 @@ from .cues import (
     category_of,
     gender_of,
 )
-from .extract import Found, find_quotes
+from .extract import Found, doc_text, find_quotes
 from .records import Quote, Span, SpeakerRef
 
 # Given a pronoun, the tokens it refers to (heads of the antecedent mentions), or [].
@@ -84,7 +84,7 @@ def quotes_in(
 
 
 def _span(doc: Doc, start: int, end: int) -> Span:
-    return Span(start, end, doc.text[start:end])
+    return Span(start, end, doc_text(doc)[start:end])
 
 
 def _pronoun_kinds(pronoun: str) -> set[str]:
@@ -97,6 +97,19 @@ def _pronoun_kinds(pronoun: str) -> set[str]:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[\w-]+", text.lower())
+
+
+def orgs_by_first_word(orgs: list) -> dict[str, set[str]]:
+    """First word -> the names of several words that organisations ``orgs`` start with it.
+
+    An entity may have no word characters at all (the recogniser took "›」" for one in
+    "Il add Dr.\n\n›」"): it has no first word."""
+    out: dict[str, set[str]] = {}
+    for e in orgs:
+        words = _words(e.text)
+        if len(e) > 1 and words:
+            out.setdefault(words[0], set()).add(e.text)
+    return out
 
 
 class Attributor:
@@ -119,18 +132,42 @@ class Attributor:
         self.org_starts = [e.start_char for e in self.orgs]
         self.sent_starts = [s.start_char for s in doc.sents] if doc.has_annotation("DEP") else [0]
         self.titled = self._titled_names()
+        # Indexes built once per Doc, so that no lookup per quote scans the whole article.
+        self.ent_at = {i: e for e in doc.ents for i in range(e.start, e.end)}
+        self.person_at = {i: e for e in self.people for i in range(e.start, e.end)}
+        self.titled_tails = {
+            name[k + 1 :] for name in self.titled for k, ch in enumerate(name) if ch == " "
+        }
+        self.fullest_people: dict[str, list[str]] = {}  # last word -> first longest name
+        for ent in self.people:
+            titles = [t.i for t in ent if _is_titleword(t)]
+            words = [t.text for t in ent if not titles or t.i > titles[-1]]
+            if words and len(words) > len(self.fullest_people.get(words[-1], ())):
+                self.fullest_people[words[-1]] = words
+        self.orgs_by_first = orgs_by_first_word(self.orgs)
+        self.surnames = {_words(e.text)[-1] for e in self.people if len(e) > 1 and _words(e.text)}
 
     def run(self, found: list[Found]) -> list[Quote]:
         self.contents = [(f.start, f.end) for f in found]
         self.subjects = self._subject_mentions()
+        # Keys of the names said and subjects, kept as they grow rather than recomputed per
+        # pronoun (a pass over every earlier quote, quadratic in article length).
+        self.said_keys: set[str] = set()
+        self.acted_keys = {_key(r.name) for _, r in self.subjects}
+        self.said_starts: list[int] = []
+        self.subject_starts = [start for start, _ in self.subjects]
         quotes: list[Quote] = []
         previous: tuple[Found, Quote] | None = None
         for f in found:
             quote = self.attribute(f, previous)
             quotes.append(quote)
             if quote.speaker is not None and quote.speaker.mention is not None:
-                self.said.append((quote.speaker.mention.start, quote.speaker))
-                self.said.sort(key=lambda item: item[0])
+                start = quote.speaker.mention.start
+                # after any speaker at the same offset, as a stable sort would put it
+                k = bisect.bisect_right(self.said_starts, start)
+                self.said.insert(k, (start, quote.speaker))
+                self.said_starts.insert(k, start)
+                self.said_keys.add(_key(quote.speaker.name))
             previous = (f, quote)
         return quotes
 
@@ -191,7 +228,7 @@ class Attributor:
     def _end_before_speaker(self, quote: Quote, speaker_start: int) -> None:
         """What someone said never contains their own name: a misparse that swallowed
         '", Nicolas Davies' into the content ends it at the last closing mark before him."""
-        text = self.doc.text
+        text = doc_text(self.doc)
         start = quote.content.start
         close = max(text.rfind(mark, start, speaker_start) for mark in CLOSING_MARKS)
         if close > start:
@@ -210,8 +247,8 @@ class Attributor:
         if quote.speaker is None or not f.marks or f.marks[0].open != f.start_of_paragraph:
             return False
         close = f.marks[-1].close
-        newline = self.doc.text.find("\n", close)
-        if re.search(r"\w", self.doc.text[close : newline if newline != -1 else None]):
+        newline = doc_text(self.doc).find("\n", close)
+        if re.search(r"\w", doc_text(self.doc)[close : newline if newline != -1 else None]):
             return False  # text after the quote: its cue is there, even if unrecognised
         ends = [before.end, *(m.close for m in before.marks)]
         if before.cue is not None:
@@ -221,10 +258,10 @@ class Attributor:
         last = max(ends)
         tokens = self.doc.char_span(last - 1, last, alignment_mode="expand")
         end = tokens.sent.end_char if tokens is not None else last
-        newline = self.doc.text.find("\n", last)
+        newline = doc_text(self.doc).find("\n", last)
         if newline != -1:
             end = min(end, newline)
-        between = self.doc.text[end : f.marks[0].open]
+        between = doc_text(self.doc)[end : f.marks[0].open]
         return not re.search(r"[\w]", between)
 
     def speaker_of(self, token: Token, f: Found) -> tuple[SpeakerRef | None, str, float]:
@@ -275,7 +312,7 @@ class Attributor:
             first = child.left_edge.i
         last = token.i
         if token.ent_type_:
-            ent = next((e for e in self.doc.ents if e.start <= token.i < e.end), None)
+            ent = self.ent_at.get(token.i)
             if ent is not None:
                 # An entity that runs past the phrase ("... force claimed") is the
                 # recogniser's slip: the name stays inside the subject's own subtree.
@@ -324,7 +361,7 @@ class Attributor:
             return SpeakerRef(name=name, kind="organization", mention=mention)
         # The name is the run of proper nouns at the end of the phrase, minus honorifics.
         start = last
-        person = next((e for e in self.people if e.start <= token.i < e.end), None)
+        person = self.person_at.get(token.i)
         if person is not None:
             # never before the mention, which stops at a line break the entity may run over
             start = max(person.start, min(self._name_start(token), last), first)
@@ -402,30 +439,23 @@ class Attributor:
         ("Jan Egeland" of "Syria Jan Egeland")?"""
         run = self._name_run(token)
         return run in self.titled or (
-            " " in run and any(name.endswith(" " + run) for name in self.titled)
+            " " in run and run in self.titled_tails  # the end of a titled name
         )
 
     def fullest_person(self, name: str) -> str:
         """A surname alone takes the fullest name in the article ending with it."""
         if " " in name:
             return name
-        best = name
-        for ent in self.people:
-            titles = [t.i for t in ent if _is_titleword(t)]
-            words = [t for t in ent if not titles or t.i > titles[-1]]
-            if words and words[-1].text == name and len(words) > len(best.split()):
-                best = " ".join(t.text for t in words)
-        return best
+        words = self.fullest_people.get(name)
+        return " ".join(words) if words and len(words) > len(name.split()) else name
 
     def fullest_org(self, name: str) -> str:
         """"Amnesty" takes "Amnesty International" when the article names just one such org."""
         words = _words(name)
         if len(words) != 1:
             return name
-        longer = {
-            e.text for e in self.orgs if len(e) > 1 and _words(e.text)[0] == words[0]
-        }
-        return longer.pop() if len(longer) == 1 else name
+        longer = self.orgs_by_first.get(words[0], set())
+        return next(iter(longer)) if len(longer) == 1 else name
 
     def _short_for_org(self, name: str) -> bool:
         """Is a one-word name the short form of an organisation the article names in full
@@ -434,7 +464,7 @@ class Attributor:
         words = _words(name)
         if len(words) != 1 or self.fullest_org(name) == name:
             return False
-        return not any(len(e) > 1 and _words(e.text)[-1:] == words for e in self.people)
+        return words[0] not in self.surnames
 
     # --- pronouns ------------------------------------------------------------------------
 
@@ -461,7 +491,7 @@ class Attributor:
             if last is not None and _key(last.name) != _key(ref.name):
                 # News keeps quoting the person it just quoted: "'...,' X said. He said ...".
                 # A chain that jumps to someone who has not spoken loses to that speaker.
-                if not any(_key(r.name) == _key(ref.name) for _, r in self.said):
+                if _key(ref.name) not in self.said_keys:
                     return replace(last, mention=mention), "pronoun", CONFIDENCE["pronoun_fallback"]
             return replace(ref, mention=mention), "pronoun", CONFIDENCE["pronoun"]
         if len(refs) > 1:
@@ -474,18 +504,19 @@ class Attributor:
         return replace(ref, mention=mention), "pronoun", CONFIDENCE["pronoun_fallback"]
 
     def _has_acted(self, antecedents: list[Token], ref: SpeakerRef) -> bool:
-        known = {_key(r.name) for _, r in self.said} | {_key(r.name) for _, r in self.subjects}
-        return _key(ref.name) in known or any(
+        key = _key(ref.name)
+        return key in self.said_keys or key in self.acted_keys or any(
             t.dep_ in ("nsubj", "nsubjpass", "appos") for t in antecedents
         )
 
     def last_speaker(self, token: Token, kinds: set[str]) -> SpeakerRef | None:
         """The speaker of the latest quotation, if it ended in the last two sentences and a
         pronoun of this kind can stand for it."""
-        earlier = [(start, ref) for start, ref in self.said if start < token.idx]
-        if not earlier:
+        k = bisect.bisect_left(self.said_starts, token.idx)  # said[:k] start before it
+        if k == 0:
             return None
-        start, ref = max(earlier, key=lambda item: item[0])
+        start = self.said_starts[k - 1]
+        ref = self.said[bisect.bisect_left(self.said_starts, start)][1]  # the first at it
         here = bisect.bisect_right(self.sent_starts, token.idx) - 1
         floor = self.sent_starts[max(0, here - 2)]
         return ref if start >= floor and ref.kind in kinds else None
@@ -502,13 +533,30 @@ class Attributor:
         excluded = self._objects(f)
         here = bisect.bisect_right(self.sent_starts, token.idx) - 1
         floor = self.sent_starts[max(0, here - FALLBACK_SENTENCES)]
-        pool = [item for item in self.subjects if floor <= item[0] < token.idx]
-        # A speaker quoted earlier stays the likeliest "he" of a news story for longer.
-        pool += [item for item in self.said if item[0] < token.idx]
-        for _, ref in sorted(pool, key=lambda item: item[0], reverse=True):
-            if ref.kind in kinds and _key(ref.name) not in excluded and _agrees(ref, low):
-                return ref
-        return None
+
+        def fits(ref: SpeakerRef) -> bool:
+            return ref.kind in kinds and _key(ref.name) not in excluded and _agrees(ref, low)
+
+        # The latest fitting subject in the window, then (a speaker quoted earlier stays the
+        # likeliest "he" of a news story for longer) the latest fitting speaker; read from the
+        # pronoun backwards until one fits, never the whole article. At the same offset a
+        # subject wins, and of two speakers the one said first.
+        subject = None
+        k = bisect.bisect_left(self.subject_starts, token.idx)
+        for start, ref in reversed(self.subjects[bisect.bisect_left(self.subject_starts, floor) : k]):
+            if fits(ref):
+                subject = (start, ref)
+                break
+        said = None
+        for i in range(bisect.bisect_left(self.said_starts, token.idx) - 1, -1, -1):
+            start, ref = self.said[i]
+            if said is not None and start < said[0]:
+                break
+            if fits(ref):
+                said = (start, ref)
+        if subject is not None and (said is None or subject[0] >= said[0]):
+            return subject[1]
+        return said[1] if said is not None else None
 
     def _objects(self, f: Found) -> set[str]:
         """Names the cue's objects mention: a pronoun subject cannot stand for them."""
@@ -533,7 +581,7 @@ class Attributor:
             named = token.ent_type_ in ORG_LABELS + ("PERSON",)
             if token.dep_ not in ("nsubj", "nsubjpass") or not named:
                 continue
-            k = bisect.bisect_right(starts, (token.idx, len(self.doc.text))) - 1
+            k = bisect.bisect_right(starts, (token.idx, len(doc_text(self.doc)))) - 1
             if any(s <= token.idx < e for s, e in starts[max(0, k - 3) : k + 1]):
                 continue
             ref = self.named(token)

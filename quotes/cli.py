@@ -60,14 +60,22 @@ def cli() -> None:
     type=click.IntRange(min=1),
     help="Articles per batch sent through the spaCy pipeline.",
 )
-def index(paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int) -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="With an internal error on a file, print its Python traceback too.",
+)
+def index(
+    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int, verbose: bool
+) -> None:
     """Find and attribute the quotes in .txt files and directories of them.
 
     Each PATH is a file, or a directory searched recursively for .txt files.
     Files whose text has not changed since they were last indexed are skipped, so running the
     same command again is cheap and leaves the database as it was. A file that cannot be read
-    (missing, empty, binary, not UTF-8) is reported and the others are still indexed; the exit
-    status is then 1.
+    (missing, empty, binary, not UTF-8), or on which the indexer itself fails, is reported
+    as "error: PATH: reason" and the others are still indexed; the exit status is then 1.
     """
     # Library warnings (no coreference for this model, ...) read like the per-file ones.
     with warnings.catch_warnings():
@@ -79,6 +87,10 @@ def index(paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_s
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     for problem in summary.failed:
         click.secho(f"error: {problem}", fg="red", err=True)
+        if verbose and problem.detail:
+            click.echo(problem.detail.rstrip("\n"), err=True)
+    if not verbose and any(problem.detail for problem in summary.failed):
+        click.echo("(rerun with --verbose for the tracebacks of internal errors)", err=True)
     click.echo(summary.describe(), err=True)
     if not summary.ok:
         sys.exit(1)

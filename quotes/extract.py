@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
@@ -83,6 +84,20 @@ class Found:
     short: bool = False
     linked: bool = True  # the cue governs the quote in the parse (not just nearby)
     start_of_paragraph: int = -1  # offset of the first character of the quote's paragraph
+
+
+_TEXTS: weakref.WeakKeyDictionary[Doc, str] = weakref.WeakKeyDictionary()
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per Doc. spaCy joins every token's text again on each read of
+    ``Doc.text``: read per cue and per quote, that pass over the whole Doc made the rules
+    quadratic in article length (a 100 KB article took minutes). A Doc's text never changes
+    (retokenizing keeps it), so the copy stays right for the Doc's life."""
+    text = _TEXTS.get(doc)
+    if text is None:
+        text = _TEXTS[doc] = doc.text
+    return text
 
 
 # --- quote marks ---------------------------------------------------------------------------
@@ -249,9 +264,9 @@ def _is_verb(token: Token) -> bool:
 
 def _paragraph_tokens(doc: Doc, token: Token) -> tuple[int, int]:
     """First and last token of ``token``'s paragraph (a line of the text)."""
-    lo = doc.text.rfind("\n", 0, token.idx) + 1
-    hi = doc.text.find("\n", token.idx)
-    hi = len(doc.text) if hi == -1 else hi
+    lo = doc_text(doc).rfind("\n", 0, token.idx) + 1
+    hi = doc_text(doc).find("\n", token.idx)
+    hi = len(doc_text(doc)) if hi == -1 else hi
     first = doc.char_span(lo, max(lo + 1, token.idx + 1), alignment_mode="expand")
     last = doc.char_span(max(lo, hi - 1), hi, alignment_mode="expand")
     return (first.start if first is not None else 0,
@@ -842,7 +857,7 @@ def _apart(
     if subject is None or content is None or not _holds(content, subject) or _holds(content, cue):
         return subject, content
     first = subject.left_edge if subject.left_edge.i < subject.i else subject
-    head = subject.doc.text[content[0] : first.idx]
+    head = doc_text(subject.doc)[content[0] : first.idx]
     if re.search(r"[,”\"’]\s*$", head) and re.search(r"\w", head):
         span = subject.doc.char_span(content[0], first.idx, alignment_mode="contract")
         trimmed = _trim_tokens(subject.doc, span.start, span.end - 1) if span else None
@@ -858,7 +873,7 @@ def _without_cue(
     misreading: no content rather."""
     if content is None:
         return None
-    if len(_WORDS.findall(word.doc.text[content[0] : content[1]])) < MIN_LEARNED_WORDS:
+    if len(_WORDS.findall(doc_text(word.doc)[content[0] : content[1]])) < MIN_LEARNED_WORDS:
         return None
     if content[1] <= word.idx or content[0] >= last.idx + len(last.text):
         return content
@@ -889,11 +904,11 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
             continue
         if any(content[0] < end and start < content[1] for start, end in claimed):
             continue
-        if len(_WORDS.findall(doc.text[content[0] : content[1]])) < MIN_LEARNED_WORDS:
+        if len(_WORDS.findall(doc_text(doc)[content[0] : content[1]])) < MIN_LEARNED_WORDS:
             continue  # "to", "a", "Clinton's": a fragment, not something someone said
         gap = (token.idx + len(token.text), content[0]) if content[0] > token.idx else (
             content[1], token.idx)
-        if not _crosses_sentence(doc.text[gap[0] : gap[1]] + " X"):
+        if not _crosses_sentence(doc_text(doc)[gap[0] : gap[1]] + " X"):
             cues.append(Cue(token, lemma, token, subject, content, parenthetical, learned=True))
     return sorted(cues, key=lambda c: c.word.i)
 
@@ -964,7 +979,7 @@ def _without_final_punct(doc: Doc, span: tuple[int, int] | None) -> tuple[int, i
     tokens = _tokens(doc, start, end)
     while tokens and _trailing_junk(tokens[-1]):
         end = tokens.pop().idx
-    return _trim(doc.text, start, end) if tokens else None
+    return _trim(doc_text(doc), start, end) if tokens else None
 
 
 def _looks_like_name(token: Token) -> bool:
@@ -1026,7 +1041,7 @@ def _covers(text: str, outer: tuple[int, int], m: Marked) -> bool:
 
 def find_quotes(doc: Doc) -> list[Found]:
     """Direct, mixed and indirect quotations in ``doc``, in text order."""
-    text = doc.text
+    text = doc_text(doc)
     marked = find_marked(text)
     # A report inside a quotation ('"They said we could go," she said') is part of the
     # quoted words, not a quotation of its own.
@@ -1093,7 +1108,7 @@ def _headline(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Found]) -
     """'Lindsey Graham Says Trump Could Address Clean Energy': a title in title case defeats
     the tagger and the parser, so its cue is read from the words alone. Only the article's
     first line, only when it is short and no quotation with a cue was found in it."""
-    text = doc.text
+    text = doc_text(doc)
     if sum(1 for lo, hi in paragraphs if text[lo:hi].strip()) < 2:
         return []  # a one-line text is a sentence, not a title over a story
     lo, hi = paragraphs[0]
@@ -1141,7 +1156,7 @@ NOT_SPEAKER_LABELS = frozenset("""
 def _labelled_lines(doc: Doc, paragraphs: list[tuple[int, int]], found: list[Found]) -> list[Found]:
     """``found`` with the labelled lines added; a quotation found in such a line without a
     cue gives way to the line."""
-    text = doc.text
+    text = doc_text(doc)
     out = list(found)
     for lo, hi in paragraphs:
         match = _LABEL.match(text, lo, hi)
@@ -1221,13 +1236,22 @@ def _join_interrupted(text: str, found: list[Found]) -> list[Found]:
     return out
 
 
+def _last_char_before(text: str, end: int, blanks: str | None = None) -> int:
+    """Offset of the last character before ``end`` that is not blank (whitespace, or one of
+    ``blanks``), or -1: ``len(text[:end].rstrip(blanks)) - 1`` without copying the text
+    before ``end``, which per quote made long articles quadratic."""
+    i = end - 1
+    while i >= 0 and (text[i] in blanks if blanks is not None else text[i].isspace()):
+        i -= 1
+    return i
+
+
 def _cue_before_colon(doc: Doc, m: Marked, cues: list[Cue]) -> Cue | None:
     """'Trump said:' closing one paragraph and the quotation opening the next: the colon hands
     the cue on across the break."""
-    head = doc.text[: m.open].rstrip()
-    if not head.endswith(":"):
+    colon = _last_char_before(doc_text(doc), m.open)
+    if colon < 0 or doc_text(doc)[colon] != ":":
         return None
-    colon = len(head) - 1
     cue = next(
         (c for c in cues if 0 <= colon - (c.last.idx + len(c.last.text)) <= 1),
         None,
@@ -1257,7 +1281,7 @@ def _clause_before_colon(doc: Doc, colon: int) -> Cue | None:
         verb = verb.head  # the parse may hang the colon on the quotation's own verb
     if verb.i > marks[0].i or not _is_verb(verb) or verb.lower_ in AUXILIARY_FORMS:
         return None  # "The rules are simple:" introduces no one's words
-    if "\n" in doc.text[verb.idx : colon]:
+    if "\n" in doc_text(doc)[verb.idx : colon]:
         return None
     subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < verb.i]
     if not subjects or subjects[0].tag_ in ("EX",) or subjects[0].lower_ in ("it", "this"):
@@ -1268,11 +1292,11 @@ def _clause_before_colon(doc: Doc, colon: int) -> Cue | None:
 
 def _colon_cue(doc: Doc, m: Marked) -> Cue | None:
     """'Caddell: "..."': a name and a colon introduce the quote, as in a transcript."""
-    text = doc.text
-    head = text[: m.open].rstrip(" \t")
-    if not head.endswith(":"):
+    text = doc_text(doc)
+    colon = _last_char_before(text, m.open, " \t")
+    if colon < 0 or text[colon] != ":":
         return None
-    tokens = doc.char_span(len(head) - 1, len(head), alignment_mode="expand")
+    tokens = doc.char_span(colon, colon + 1, alignment_mode="expand")
     if tokens is None or tokens[0].text != ":":
         return None
     colon = tokens[0]
@@ -1301,7 +1325,7 @@ _DASH_NAME = re.compile(r"[^\S\n]*(?:―|—|–|--)[^\S\n]*(?=[A-Z])([^\n]{2,60
 def _dash_cue(doc: Doc, m: Marked) -> Cue | None:
     """'"..." ― Oscar P. Quintero': a name after a dash, alone on the rest of the line, signs
     the quote (as under readers' comments and epigraphs)."""
-    match = _DASH_NAME.match(doc.text, m.close)
+    match = _DASH_NAME.match(doc_text(doc), m.close)
     if match is None:
         return None
     name = _tokens(doc, match.start(1), match.end(1))
@@ -1327,9 +1351,9 @@ def _nearby_cue(doc: Doc, m: Marked, cues: list[Cue]) -> tuple[Cue | None, bool]
     if not inside:
         return None, False
     lo, hi = inside[0].i, inside[-1].i
-    para_lo = doc.text.rfind("\n", 0, m.open) + 1
-    para_hi = doc.text.find("\n", m.close)
-    para_hi = len(doc.text) if para_hi == -1 else para_hi
+    para_lo = doc_text(doc).rfind("\n", 0, m.open) + 1
+    para_hi = doc_text(doc).find("\n", m.close)
+    para_hi = len(doc_text(doc)) if para_hi == -1 else para_hi
     # A quote's cue is in its paragraph, whatever sentences the parser ran together.
     near = [c for c in cues if para_lo <= c.word.idx < para_hi and not lo <= c.word.i <= hi]
     for cue in near:
@@ -1337,18 +1361,18 @@ def _nearby_cue(doc: Doc, m: Marked, cues: list[Cue]) -> tuple[Cue | None, bool]
             lo <= child.i <= hi for child in cue.word.children
         ):
             return cue, True
-    if len(re.findall(r"\w+", doc.text[m.start : m.end])) <= MAX_SCARE_WORDS:
+    if len(re.findall(r"\w+", doc_text(doc)[m.start : m.end])) <= MAX_SCARE_WORDS:
         return None, False
     for cue in near:
         # '"...," X said' or 'X said: "..."' with nothing but the speaker in between.
         if cue.word.i > hi:
-            between = doc.text[m.close : cue.word.idx]
+            between = doc_text(doc)[m.close : cue.word.idx]
             set_off = (
-                re.match(r"[\s\"”’']*[,—–]", doc.text[m.end : cue.word.idx]) is not None
-                or doc.text[m.end - 1] in "?!"  # '"Who are they?" Trump said.'
+                re.match(r"[\s\"”’']*[,—–]", doc_text(doc)[m.end : cue.word.idx]) is not None
+                or doc_text(doc)[m.end - 1] in "?!"  # '"Who are they?" Trump said.'
             )
         else:
-            between = doc.text[cue.last.idx + len(cue.last.text) : m.open]
+            between = doc_text(doc)[cue.last.idx + len(cue.last.text) : m.open]
             set_off = between.rstrip()[-1:] in (",", ":")
         # An apposition can stand between ('"...", X, author of ..., told RT').
         window = 25
@@ -1375,10 +1399,12 @@ def _crosses_sentence(text: str) -> bool:
 
 
 def _is_scare_quote(doc: Doc, m: Marked, para_starts: list[int]) -> bool:
-    words = re.findall(r"\w+", doc.text[m.start : m.end])
+    words = re.findall(r"\w+", doc_text(doc)[m.start : m.end])
     if len(words) > MAX_SCARE_WORDS:
         return False
     # A short quote that is a whole paragraph ('"No."') is still a quotation.
     k = bisect.bisect_right(para_starts, m.open) - 1
-    rest = doc.text[m.close : doc.text.find("\n", m.close) if "\n" in doc.text[m.close :] else None]
+    text = doc_text(doc)
+    newline = text.find("\n", m.close)
+    rest = text[m.close : newline if newline != -1 else None]
     return not (k >= 0 and para_starts[k] == m.open and not re.search(r"\w", rest))

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest, store
-from quotes.records import Article, Quote, Speaker
+from quotes.records import Article, Failure, Quote, Speaker
 
 if TYPE_CHECKING:
     from quotes.speakers import SpeakerIndex
 
-Finder = Callable[[Iterable[Article]], Iterator[tuple[Article, list[Quote]]]]
+Finder = Callable[[Iterable[Article]], Iterator[tuple[Article, list[Quote] | Failure]]]
 
 
 class PipelineUnavailable(Exception):
@@ -50,6 +50,7 @@ def make_speaker_index(known: list[Speaker]) -> SpeakerIndex:
 class Problem:
     source: str
     message: str
+    detail: str = ""  # a traceback, for an internal error (shown with `quotes index --verbose`)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
@@ -89,7 +90,10 @@ def index_paths(
     """Index the ``.txt`` files named by ``paths`` into the database at ``db_path``.
 
     A file whose text is unchanged since it was last indexed is skipped unless ``force``.
-    A file that cannot be read is recorded in ``Summary.failed`` and the run carries on.
+    A file that cannot be read, or on which any stage fails (the spaCy pipeline, quote
+    extraction, speaker resolution, storing), is recorded in ``Summary.failed`` and the run
+    carries on: each article is saved in its own transaction, so a failure leaves every row
+    already stored as it was, that article's earlier rows included.
     ``progress_callback`` is called with each file's source once that file is done.
     """
     files, bad_paths = ingest.expand(paths)
@@ -100,6 +104,10 @@ def index_paths(
     try:
         known = store.article_hashes(db)
 
+        def fail(source: str, failure: Failure) -> None:
+            summary.failed.append(Problem(source, failure.reason, failure.detail))
+            done(source)
+
         def to_process() -> Iterator[Article]:
             for source in files:
                 try:
@@ -107,6 +115,9 @@ def index_paths(
                 except ingest.BadInput as bad:
                     summary.failed.append(Problem(bad.source, bad.reason))
                     done(source)
+                    continue
+                except Exception as error:
+                    fail(source, Failure.of("reading the file", error))
                     continue
                 if not force and known.get(source) == article.sha256:
                     summary.unchanged += 1
@@ -121,8 +132,19 @@ def index_paths(
             find_quotes = make_finder(model, batch_size)
             speakers = make_speaker_index(store.load_speakers(db))
             for article, quotes in find_quotes(chain([first], articles)):
-                resolved = [(q, speakers.resolve(q.speaker) if q.speaker else None) for q in quotes]
-                store.save_article(db, article, resolved)
+                if isinstance(quotes, Failure):
+                    fail(article.source, quotes)
+                    continue
+                stage = "resolving speakers"
+                try:
+                    resolved = [
+                        (q, speakers.resolve(q.speaker) if q.speaker else None) for q in quotes
+                    ]
+                    stage = "storing"
+                    store.save_article(db, article, resolved)
+                except Exception as error:
+                    fail(article.source, Failure.of(stage, error))
+                    continue
                 summary.indexed += 1
                 summary.quotes += len(quotes)
                 done(article.source)

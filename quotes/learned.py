@@ -14,8 +14,10 @@ pipeline has no tagger.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy
@@ -396,8 +398,31 @@ def has_predictions(doc: Doc) -> bool:
     return doc._.attribution_iob is not None
 
 
-def predicted_spans(doc: Doc, role: str) -> Iterator[SpacySpan]:
-    return (span for span in doc._.attribution_spans if span.label_ == role)
+# Each Doc's predicted spans by role (and where each ends), built once: reading
+# ``doc._.attribution_spans`` rebuilds them from every token's label, per cue a pass over the
+# whole Doc that made the rules quadratic in article length.
+_SPANS: weakref.WeakKeyDictionary[Doc, tuple[list[str], dict[str, tuple[list, list[int]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _spans_by_role(doc: Doc) -> dict[str, tuple[list[SpacySpan], list[int]]]:
+    tags = doc._.attribution_iob
+    cached = _SPANS.get(doc)
+    if cached is not None and cached[0] is tags:  # the same labels (new labels, a new list)
+        return cached[1]
+    by_role: dict[str, tuple[list[SpacySpan], list[int]]] = {}
+    for span in _doc_spans(doc):
+        spans, ends = by_role.setdefault(span.label_, ([], []))
+        spans.append(span)
+        ends.append(span.end)
+    _SPANS[doc] = (tags, by_role)
+    return by_role
+
+
+def predicted_spans(doc: Doc, role: str) -> list[SpacySpan]:
+    """The tagger's spans of one role, in text order (they never overlap)."""
+    return _spans_by_role(doc).get(role, ([], []))[0]
 
 
 def cue_heads(doc: Doc) -> dict[int, str]:
@@ -428,11 +453,28 @@ def cue_heads(doc: Doc) -> dict[int, str]:
 
 def _gap_is_short(doc: Doc, a: int, b: int, limit: int = 3) -> bool:
     """At most ``limit`` tokens (punctuation aside) and no paragraph break between a and b."""
-    between = doc[a:b] if a < b else doc[b:a]
-    return (
-        not any("\n" in t.text for t in between)
-        and sum(1 for t in between if not t.is_punct) <= limit
-    )
+    words = 0
+    for i in range(min(a, b), max(a, b)):  # stops at the first break or word too many
+        token = doc[i]
+        if "\n" in token.text:
+            return False
+        if not token.is_punct:
+            words += 1
+            if words > limit:
+                return False
+    return True
+
+
+def _nearest(doc: Doc, role: str, i: int) -> tuple[list[SpacySpan], int, int]:
+    """The spans of ``role``, the position of the last one ending at or before token ``i``
+    (or -1) and that of the first one starting after it. A gap only grows with distance, so
+    the spans beyond these two can be close enough to a cue only when these are."""
+    spans, ends = _spans_by_role(doc).get(role, ([], []))
+    k = bisect.bisect_right(ends, i) - 1
+    j = k + 1
+    while j < len(spans) and spans[j].start <= i:
+        j += 1
+    return spans, k, j
 
 
 def content_for(doc: Doc, cue: Token, last: Token | None = None) -> tuple[int, int] | None:
@@ -441,15 +483,15 @@ def content_for(doc: Doc, cue: Token, last: Token | None = None) -> tuple[int, i
         return None
     last = last or cue
     best = None
-    for span in predicted_spans(doc, "CONTENT"):
-        if span.start > last.i and _gap_is_short(doc, last.i + 1, span.start):
-            distance = span.start - last.i
-        elif span.end <= cue.i and _gap_is_short(doc, span.end, cue.i, limit=6):
-            distance = cue.i - span.end + 1  # "Y, the ministry said": the speaker sits between
-        else:
-            continue
-        if best is None or distance < best[0]:
-            best = (distance, span)
+    # "Y, the ministry said": the nearest content ending before the cue, the speaker between.
+    spans, k, _ = _nearest(doc, "CONTENT", cue.i)
+    if k >= 0 and _gap_is_short(doc, spans[k].end, cue.i, limit=6):
+        best = (cue.i - spans[k].end + 1, spans[k])
+    _, _, j = _nearest(doc, "CONTENT", last.i)
+    if j < len(spans) and _gap_is_short(doc, last.i + 1, spans[j].start):
+        distance = spans[j].start - last.i
+        if best is None or distance < best[0]:  # a tie goes to the content before
+            best = (distance, spans[j])
     if best is None:
         return None
     span = best[1]
@@ -460,12 +502,16 @@ def source_for(doc: Doc, cue: Token) -> Token | None:
     """The head of the predicted source next to a cue (before it, or right after it)."""
     if not has_predictions(doc):
         return None
-    for span in predicted_spans(doc, "SOURCE"):
-        before = span.end <= cue.i and _gap_is_short(doc, span.end, cue.i, limit=2)
-        after = span.start > cue.i and _gap_is_short(doc, cue.i + 1, span.start, limit=1)
-        if before or after:
-            return span.root if doc.has_annotation("DEP") else span[-1]
-    return None
+    spans, k, j = _nearest(doc, "SOURCE", cue.i)
+    found = None
+    # Before the cue, the earliest source close enough wins (the first in text order).
+    while k >= 0 and _gap_is_short(doc, spans[k].end, cue.i, limit=2):
+        found, k = spans[k], k - 1
+    if found is None and j < len(spans) and _gap_is_short(doc, cue.i + 1, spans[j].start, limit=1):
+        found = spans[j]
+    if found is None:
+        return None
+    return found.root if doc.has_annotation("DEP") else found[-1]
 
 
 # --- shipping the trained tagger with the project ---------------------------------------------

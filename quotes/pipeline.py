@@ -8,14 +8,16 @@ import io
 import warnings
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from . import component as quotes_component  # noqa: F401  (registers the "quotes" factory)
 from . import learned
-from .records import Article, Quote
+from .records import Article, Failure, Quote
 
 DEFAULT_MODEL = "en_quotes_sm"
 COREF_COMPONENTS = ("coreferee", "quotes_coreferee")
@@ -107,8 +109,32 @@ def _warn_once(message: str) -> None:
 
 def find_quotes(
     nlp: Language, articles: Iterable[Article], batch_size: int = 16
-) -> Iterator[tuple[Article, list[Quote]]]:
-    """Each article with its quotations, in input order."""
-    pairs = ((article.text, article) for article in articles)
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield article, list(doc._.quotes or [])
+) -> Iterator[tuple[Article, list[Quote] | Failure]]:
+    """Each article with its quotations, or the :class:`Failure` that stopped them, in input
+    order.
+
+    Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
+    pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
+    without saying which article caused it, so that batch is run again one article at a time:
+    the one that fails gets its Failure and the others their quotes, exactly as a batch would
+    have given them (the pipeline's results do not depend on batching).
+    """
+    iterator = iter(articles)
+    while batch := list(islice(iterator, batch_size)):
+        try:
+            docs = list(nlp.pipe([article.text for article in batch], batch_size=batch_size))
+            results: list[list[Quote] | Failure] = [_quotes_of(doc) for doc in docs]
+        except Exception:
+            results = [_one(nlp, article) for article in batch]
+        yield from zip(batch, results)
+
+
+def _quotes_of(doc: Doc) -> list[Quote]:
+    return list(doc._.quotes or [])
+
+
+def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
+    try:
+        return _quotes_of(nlp(article.text))
+    except Exception as error:
+        return Failure.of("finding quotes", error)

@@ -6,7 +6,9 @@ Nothing here knows about spaCy, click or SQL, so every stage can be tested on it
 from __future__ import annotations
 
 import hashlib
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 QUOTE_KINDS = ("direct", "indirect", "mixed")
 METHODS = ("explicit", "pronoun", "nominal", "continuation", "none")
@@ -83,6 +85,33 @@ class Quote:
         if self.speaker is not None and self.speaker.mention is not None:
             return self.speaker.mention
         return self.unresolved_mention
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong inside the indexer with one article, in place of its quotes.
+
+    Plain strings, so a failure crosses process borders as easily as a list of quotes:
+    ``reason`` is the short line a user sees, ``detail`` the traceback for ``--verbose``.
+    """
+
+    reason: str
+    detail: str = ""
+
+    @classmethod
+    def of(cls, stage: str, error: BaseException) -> Failure:
+        """The failure for ``error`` raised while ``stage`` ("finding quotes", "storing")."""
+        detail = "".join(traceback.format_exception(error))
+        frames = traceback.extract_tb(error.__traceback__)
+        where = ""
+        if frames:
+            last = frames[-1]
+            where = f" at {Path(last.filename).name}:{last.lineno} in {last.name}"
+        message = " ".join(str(error).split())
+        if len(message) > 200:
+            message = message[:199] + "…"
+        name = type(error).__name__
+        return cls(f"internal error while {stage}: {name}: {message}{where}".rstrip(), detail)
 
 
 @dataclass

@@ -244,28 +244,47 @@ def save_article(
     here would free their ids for reuse while a later article may still resolve to them.
     Returns the article's id.
     """
-    with db.atomic():
-        row = {
-            "source": article.source,
-            "title": article.title,
-            "text": article.text,
-            "sha256": article.sha256,
-        }
-        existing = db.execute(
-            "select id from articles where source = ?", [article.source]
-        ).fetchone()
-        if existing:
-            article_id = existing[0]
-            db["articles"].update(article_id, row)
-            db["quotes"].delete_where("article_id = ?", [article_id])
-        else:
-            article_id = db["articles"].insert(row).last_pk
-        rows = []
-        for quote, speaker in quotes:
-            if speaker is not None:
-                _save_speaker(db, speaker)
-            rows.append(_quote_row(article_id, quote, speaker))
-        db["quotes"].insert_all(rows)
+    inserted: list[Speaker] = []
+    try:
+        with db.atomic():
+            return _save_article(db, article, quotes, inserted)
+    except BaseException:
+        # The transaction was rolled back, so the speaker rows it inserted are gone: forget
+        # their ids, or a later article resolving to the same Speaker would point at nothing.
+        for speaker in inserted:
+            speaker.id = None
+        raise
+
+
+def _save_article(
+    db: Database,
+    article: Article,
+    quotes: Iterable[tuple[Quote, Speaker | None]],
+    inserted: list[Speaker],
+) -> int:
+    row = {
+        "source": article.source,
+        "title": article.title,
+        "text": article.text,
+        "sha256": article.sha256,
+    }
+    existing = db.execute(
+        "select id from articles where source = ?", [article.source]
+    ).fetchone()
+    if existing:
+        article_id = existing[0]
+        db["articles"].update(article_id, row)
+        db["quotes"].delete_where("article_id = ?", [article_id])
+    else:
+        article_id = db["articles"].insert(row).last_pk
+    rows = []
+    for quote, speaker in quotes:
+        if speaker is not None:
+            if speaker.id is None:
+                inserted.append(speaker)
+            _save_speaker(db, speaker)
+        rows.append(_quote_row(article_id, quote, speaker))
+    db["quotes"].insert_all(rows)
     return article_id
 
 
