@@ -31,7 +31,8 @@ from .cues import (
     category_of,
     gender_of,
 )
-from .extract import Found, doc_text, find_quotes
+from .doctools import doc_text
+from .extract import Found, find_quotes
 from .records import Quote, Span, SpeakerRef
 
 # Given a pronoun, the tokens it refers to (heads of the antecedent mentions), or [].

@@ -221,7 +221,7 @@ def test_labels_that_are_not_speakers_introduce_nothing(nlp, line):
 
 def test_two_apostrophes_quote_like_a_double_mark():
     # The New York Times prints ''...'' for "...".
-    from quotes.extract import find_marked
+    from quotes.marks import find_marked
 
     text = "Later he added: ''That is all we know,'' and left. It''s not a quote."
     marked = find_marked(text)
@@ -302,7 +302,7 @@ def test_a_one_line_text_is_not_a_headline(nlp):
 
 
 def test_curly_quote_inside_a_curly_quote_does_not_close_it():
-    from quotes.extract import find_marked
+    from quotes.marks import find_marked
 
     text = "“I would rather live in what he calls “hell” than live with him.” ― Ana Ortiz\n"
     [marked] = find_marked(text)
