@@ -531,6 +531,8 @@ def find_cues(doc: Doc) -> list[Cue]:
             continue
         content, parenthetical = _content(doc, token, lemma)
         subject, content = _with_tagger(doc, token, last, lemma, content)
+        if _addresses_reader(doc, subject, content):
+            continue
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
     cues += _learned_cues(doc, cues)
     cues = [_without_participle_cue(doc, cue, cues) for cue in cues]
@@ -563,7 +565,39 @@ def _not_a_report(verb: Token, lemma: str) -> bool:
         return any(c.dep_ == "dative" for c in objects) or any(
             c.lower_ in DENIED_THINGS for c in objects
         )
-    return False
+    # "Continue reading for free", "Tell us what you think": an imperative opening its line
+    # (a page's button or prompt) is said by no one.
+    return (
+        verb.tag_ == "VB"
+        and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+        and _opens_line(verb)
+    )
+
+
+def _opens_line(token: Token) -> bool:
+    """Is ``token`` the first word of its line (quote marks and spaces aside)?"""
+    for before in reversed(token.doc[max(0, token.i - 3) : token.i]):
+        if "\n" in before.text:
+            return True
+        if not (before.is_space or before.is_quote):
+            return False
+    return token.i <= 3 and all(t.is_space or t.is_quote for t in token.doc[: token.i])
+
+
+_READER = re.compile(r"\byou(?:['’](?:re|ve|ll|d))?\b|\byour\b", re.IGNORECASE)
+
+
+def _addresses_reader(doc: Doc, subject: Token | None, content: tuple[int, int] | None) -> bool:
+    """"We hope you're enjoying The Week's refreshingly open-minded journalism": the publisher
+    talking to its reader (we/I, outside quotation marks, about "you") is page furniture, not
+    a report of anyone's words."""
+    if subject is None or content is None or subject.lower_ not in ("we", "i", "you"):
+        return False
+    line_start = doc_text(doc).rfind("\n", 0, subject.idx) + 1
+    if any(ch in "\"“”" for ch in doc_text(doc)[line_start : content[1]]):
+        return False  # inside someone's quotation: '"We hope you understand," she said'
+    # "Tell us what you think": the reader is no one quoted either
+    return subject.lower_ == "you" or _READER.search(doc_text(doc)[content[0] : content[1]]) is not None
 
 
 def _object_only(doc: Doc, verb: Token, span: tuple[int, int]) -> bool:

@@ -181,3 +181,27 @@ def test_verbs_that_are_not_speech_give_no_speech_quote(quotes_of, text):
 def test_the_category_comes_from_the_cue(quotes_of, text, category):
     [quote] = quotes_of(text)
     assert quote.category == category
+
+
+# --- page furniture: prompts and the publisher talking to its reader are no one's quote ---------
+
+FURNITURE = [
+    "Continue reading for free",
+    "Continue reading the main story",
+    "Tell us what you think about the budget.",
+    "We hope you're enjoying The Week's refreshingly open-minded journalism.",
+    "We think you will like these stories too.",
+    "We hope you enjoy your free articles this month.",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_page_furniture_gives_no_quote(quotes_of, line):
+    text = f"The mayor said the bridge would reopen in May.\n\n{line}\n\nThe council met on Monday.\n"
+    quotes = quotes_of(text)
+    assert [q.content.text for q in quotes] == ["the bridge would reopen in May"]
+
+
+def test_a_speaker_talking_to_you_in_quotation_marks_is_still_quoted(quotes_of):
+    [quote] = quotes_of('"We hope you understand why the bridge is closed," Mayor Ann Lee said.')
+    assert quote.speaker.name == "Ann Lee"

@@ -148,3 +148,9 @@ def test_unattributable_he_stays_null(exported):
     # 004 opens with "He says ..." and no one named before it: no guess.
     row = find(exported, "004", "civilians are suffering large casualties")
     assert row["speaker"] is None
+
+
+def test_paywall_lines_are_no_quotes(exported):
+    # 002: "Continue reading for free", "We hope you're enjoying The Week's ... journalism."
+    furniture = [r for r in exported if "Continue reading" in r["text"] or "enjoying" in r["text"]]
+    assert furniture == []
