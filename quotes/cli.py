@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from quotes import __version__, export, indexer, ingest, store
+from quotes import __version__, export, indexer, store
+from quotes.ingest import fetch
 
 DEFAULT_DB = "db/quotes.db"
 
@@ -37,14 +38,15 @@ def cli() -> None:
 
     \b
     Typical use:
-        quotes index articles/      # find and attribute quotes in every .txt file
+        quotes index articles/      # every .txt and .html file in a folder
+        quotes index https://example.com/news/story.html --feed https://example.com/rss
         quotes serve                # browse them with Datasette
         quotes export > quotes.jsonl
     """
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @db_option
 @click.option(
     "--model",
@@ -52,7 +54,7 @@ def cli() -> None:
     show_default=True,
     help="spaCy pipeline to use: an installed package name or a path to a pipeline directory.",
 )
-@click.option("--force", is_flag=True, help="Re-index files even if their text is unchanged.")
+@click.option("--force", is_flag=True, help="Re-index articles even if they are unchanged.")
 @click.option(
     "--batch-size",
     default=16,
@@ -61,28 +63,61 @@ def cli() -> None:
     help="Articles per batch sent through the spaCy pipeline.",
 )
 @click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    metavar="URL_OR_FILE",
+    help="An RSS or Atom feed: each item's page is fetched and indexed. Repeatable.",
+)
+@click.option(
+    "--timeout",
+    default=fetch.DEFAULT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait for a web server (URLs and feeds; one attempt each, no retries).",
+)
+@click.option(
     "--verbose",
     "-v",
     is_flag=True,
     help="With an internal error on a file, print its Python traceback too.",
 )
 def index(
-    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int, verbose: bool
+    paths: tuple[str, ...],
+    db_path: str,
+    model: str,
+    force: bool,
+    batch_size: int,
+    feeds: tuple[str, ...],
+    timeout: float,
+    verbose: bool,
 ) -> None:
-    """Find and attribute the quotes in .txt files and directories of them.
+    """Find and attribute the quotes in articles: files, directories, web pages and feeds.
 
-    Each PATH is a file, or a directory searched recursively for .txt files.
-    Files whose text has not changed since they were last indexed are skipped, so running the
-    same command again is cheap and leaves the database as it was. A file that cannot be read
-    (missing, empty, binary, not UTF-8), or on which the indexer itself fails, is reported
-    as "error: PATH: reason" and the others are still indexed; the exit status is then 1.
+    \b
+    Each PATH is one of:
+      - a text file (.txt, or any file given by name), optionally with a
+        front-matter block or a NAME.meta.json / NAME.meta.yml sidecar;
+      - an HTML page (.html, .htm, also .gz): its main text and metadata;
+      - a JSON Lines (.jsonl) or CSV (.csv) file of articles, one per record;
+      - a directory, searched recursively for .txt, .html and .htm files;
+      - an http:// or https:// URL, fetched once;
+      - "-", standard input (text, HTML or JSON Lines).
+
+    Articles whose bytes have not changed since they were last indexed are skipped, so running
+    the same command again is cheap and leaves the database as it was. A source that cannot be
+    read (missing, empty, binary, not UTF-8, a URL that fails), or on which the indexer itself
+    fails, is reported as "error: SOURCE: reason" and the others are still indexed; the exit
+    status is then 1.
     """
+    if not paths and not feeds:
+        raise click.UsageError("give at least one PATH or --feed")
     # Library warnings (no coreference for this model, ...) read like the per-file ones.
     with warnings.catch_warnings():
         warnings.showwarning = lambda message, *args, **kwargs: click.secho(
             f"warning: {message}", fg="yellow", err=True
         )
-        summary = _run_index(paths, db_path, model, force, batch_size)
+        summary = _run_index(paths, db_path, model, force, batch_size, feeds, timeout)
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     for problem in summary.failed:
@@ -97,19 +132,35 @@ def index(
 
 
 def _run_index(
-    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int
+    paths: tuple[str, ...],
+    db_path: str,
+    model: str,
+    force: bool,
+    batch_size: int,
+    feeds: tuple[str, ...] = (),
+    timeout: float = fetch.DEFAULT_TIMEOUT,
 ) -> indexer.Summary:
+    options = dict(feeds=feeds, timeout=timeout)
     try:
         if sys.stderr.isatty():
-            # walking the paths twice costs little next to the NLP, and sizes the bar
-            files, _ = ingest.expand(paths)
             with click.progressbar(
-                length=len(files), label="Indexing", file=sys.stderr, show_pos=True
+                length=1, label="Indexing", file=sys.stderr, show_pos=True
             ) as bar:
+
+                def on_total(total: int) -> None:
+                    bar.length = max(total, 1)
+
                 return indexer.index_paths(
-                    paths, db_path, model, force, batch_size, lambda source: bar.update(1)
+                    paths,
+                    db_path,
+                    model,
+                    force,
+                    batch_size,
+                    lambda source: bar.update(1),
+                    on_total=on_total,
+                    **options,
                 )
-        return indexer.index_paths(paths, db_path, model, force, batch_size)
+        return indexer.index_paths(paths, db_path, model, force, batch_size, **options)
     except (indexer.PipelineUnavailable, store.SchemaError) as error:
         raise click.ClickException(str(error)) from error
 
@@ -129,7 +180,8 @@ def export_command(db_path: str, format_: str) -> None:
 
     Each record has source, article_id, quote_id, text, start, end, kind, cue, cue_start,
     cue_end, speaker, speaker_kind, speaker_id, speaker_mention, speaker_start, speaker_end,
-    method and confidence. Offsets are character offsets into the article text as read.
+    method, confidence, and the article's outlet, published, author, url and language.
+    Offsets are character offsets into the article text as stored (articles.text).
     """
     try:
         export.export(existing_db(db_path), sys.stdout, format_)

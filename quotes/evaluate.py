@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
+import sys
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest
-from quotes.records import Article, Quote, Span, Speaker
+from quotes.records import Article, Failure, Quote, Span, Speaker
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -583,19 +584,55 @@ def make_runner(
         raise PipelineUnavailable(str(error)) from error
 
     class KeepDoc:
-        """Stands in for ``nlp`` so find_quotes runs unchanged while the Doc stays at hand."""
+        """Stands in for ``nlp`` so find_quotes runs unchanged while its Docs stay at hand, in
+        the order of the articles find_quotes yields (it runs a whole batch before yielding,
+        and a batch that fails again one article at a time: only Docs that made it count)."""
 
-        doc: Doc | None = None
+        def __init__(self) -> None:
+            self.docs: deque[Doc] = deque()
 
-        def pipe(self, *args, **kwargs):
-            for doc, context in nlp.pipe(*args, **kwargs):
-                self.doc = doc
-                yield doc, context
+        def pipe(self, texts, **kwargs):
+            batch = []
+            for doc in nlp.pipe(texts, **kwargs):
+                batch.append(doc)
+                yield doc
+            self.docs.extend(batch)
+
+        def __call__(self, text: str) -> Doc:
+            doc = nlp(text)
+            self.docs.append(doc)
+            return doc
 
     def run(articles: Iterable[Article]):
         keep = KeepDoc()
         for article, quotes in pipeline.find_quotes(keep, articles, batch_size=batch_size):
-            yield article, quotes, textacy_predictions(keep.doc) if baseline else None
+            if isinstance(quotes, Failure):
+                # an article the pipeline cannot read predicts nothing; say so, go on
+                print(f"warning: {article.source}: {quotes.reason}", file=sys.stderr)
+                yield article, [], None
+                continue
+            doc = keep.docs.popleft()
+            found = textacy_predictions(doc) if baseline else None
+            if found is not None:
+                # the Doc is of the pipeline's view of the article (quotes.ingest.view)
+                found.predictions = [_stored(article, p) for p in found.predictions]
+            yield article, quotes, found
+
+    def _stored(article: Article, found: Predicted) -> Predicted:
+        view = ingest.view(article)
+        if view.identical:
+            return found
+        start, end = view.start(found.start), view.end(found.end)
+        mention = {}
+        if found.speaker_start is not None and found.speaker_end is not None:
+            mention = {
+                "speaker_start": view.start(found.speaker_start),
+                "speaker_end": view.end(found.speaker_end),
+            }
+        cue = {}
+        if found.cue_start is not None and found.cue_end is not None:
+            cue = {"cue_start": view.start(found.cue_start), "cue_end": view.end(found.cue_end)}
+        return replace(found, start=start, end=end, text=article.text[start:end], **mention, **cue)
 
     return run
 

@@ -38,6 +38,13 @@ FIELDS = (
     "speaker_end",
     "method",
     "confidence",
+    # the article's metadata (empty for a text file that gives none)
+    "outlet",
+    "published",
+    "author",
+    "url",
+    "language",
+    # what kind of attribution, and the pieces of an interrupted quote
     "category",
     "parts",
 )

@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import component as quotes_component  # noqa: F401  (registers the "quotes" factory)
-from . import learned
+from . import ingest, learned
 from .records import Article, Failure, Quote
 
 DEFAULT_MODEL = "en_quotes_sm"
@@ -113,6 +113,10 @@ def find_quotes(
     """Each article with its quotations, or the :class:`Failure` that stopped them, in input
     order.
 
+    The pipeline reads each article's normalised view (one kind of line break, no front matter
+    or boilerplate lines: :mod:`quotes.ingest.view`); the quotes' offsets are mapped back to
+    the stored text.
+
     Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
     pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
     without saying which article caused it, so that batch is run again one article at a time:
@@ -122,19 +126,23 @@ def find_quotes(
     iterator = iter(articles)
     while batch := list(islice(iterator, batch_size)):
         try:
-            docs = list(nlp.pipe([article.text for article in batch], batch_size=batch_size))
-            results: list[list[Quote] | Failure] = [_quotes_of(doc) for doc in docs]
+            views = [ingest.view(article) for article in batch]
+            docs = list(nlp.pipe([view.text for view in views], batch_size=batch_size))
+            results: list[list[Quote] | Failure] = [
+                _quotes_of(doc, view) for doc, view in zip(docs, views)
+            ]
         except Exception:
             results = [_one(nlp, article) for article in batch]
         yield from zip(batch, results)
 
 
-def _quotes_of(doc: Doc) -> list[Quote]:
-    return list(doc._.quotes or [])
+def _quotes_of(doc: Doc, view: ingest.View) -> list[Quote]:
+    return [view.restore(quote) for quote in doc._.quotes or []]
 
 
 def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
     try:
-        return _quotes_of(nlp(article.text))
+        view = ingest.view(article)
+        return _quotes_of(nlp(view.text), view)
     except Exception as error:
         return Failure.of("finding quotes", error)

@@ -19,7 +19,7 @@ import sqlite_utils
 from sqlite_utils.db import Database
 
 from quotes.cues import category_of_cue_text
-from quotes.records import Article, Quote, Speaker
+from quotes.records import METADATA_FIELDS, Article, Quote, Speaker
 
 # -- schema -----------------------------------------------------------------------------------
 #
@@ -116,6 +116,49 @@ def _add_views(db: Database) -> None:
     )
 
 
+def _add_article_metadata(db: Database) -> None:
+    """Where and when an article appeared and who wrote it, for "who said what, where and
+    when": nullable columns (a bare text file has none of them), and quotes_view carries the
+    outlet and date so quotes can be faceted by them."""
+    for column in METADATA_FIELDS:
+        db["articles"].add_column(column, str)
+    db["articles"].create_index(["outlet"])
+    db["articles"].create_index(["published"])
+    # Articles indexed before this version were read differently (an HTML page as its markup,
+    # boilerplate lines and front matter as text) and have no metadata yet: forgetting their
+    # hashes makes the next `quotes index` of the same files read them again. Rows stay.
+    db.execute("update articles set sha256 = ''")
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
 def _add_category_and_parts(db: Database) -> None:
     """``quotes.category`` (speech, belief, stance, finding, other) and ``quotes.parts`` (the
     pieces of a quotation interrupted by its attribution, as JSON). Rows indexed before have
@@ -155,7 +198,11 @@ def _add_category_and_parts(db: Database) -> None:
           quotes.method,
           quotes.confidence,
           quotes.article_id,
-          quotes.speaker_id
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
         from quotes
           join articles on articles.id = quotes.article_id
           left join speakers on speakers.id = quotes.speaker_id
@@ -167,6 +214,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
     _add_views,
+    _add_article_metadata,
     _add_category_and_parts,
 ]
 
@@ -268,6 +316,9 @@ def _save_article(
         "text": article.text,
         "sha256": article.sha256,
     }
+    # (a database opened without migrating, as a test of migrations does, has no such columns)
+    if METADATA_FIELDS[0] in db["articles"].columns_dict:
+        row.update(article.metadata)
     existing = db.execute(
         "select id from articles where source = ?", [article.source]
     ).fetchone()
@@ -361,6 +412,11 @@ select
   quotes.speaker_end,
   quotes.method,
   quotes.confidence,
+  articles.outlet,
+  articles.published,
+  articles.author,
+  articles.url,
+  articles.language,
   quotes.category,
   quotes.parts
 from quotes

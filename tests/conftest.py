@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from quotes import indexer
+from quotes import indexer, ingest
 from quotes.records import Quote, Span, Speaker, SpeakerRef
 
 MODEL = "en_quotes_sm"
@@ -104,9 +104,11 @@ def fake_nlp(monkeypatch) -> FakeNLP:
         calls.loads.append(model)
 
         def find_quotes(articles):
+            # as quotes.pipeline.find_quotes does: read the normalised view, map offsets back
             for article in articles:
                 calls.seen.append(article.source)
-                yield article, fake_quotes(article.text)
+                view = ingest.view(article)
+                yield article, [view.restore(q) for q in fake_quotes(view.text)]
 
         return find_quotes
 

@@ -253,3 +253,26 @@ def test_an_interrupted_quote_keeps_its_pieces_and_category_through_export(tmp_p
     [first_row, _] = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert first_row["category"] == "speech"
     assert json.loads(first_row["parts"])[1]["text"] == "It opens in May."
+
+
+def test_articles_indexed_before_metadata_are_read_again(tmp_path, fake_nlp):
+    # an HTML page used to be indexed as its markup, with the same hash its bytes have now
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><meta property='og:site_name' content='Gazette'></head><body><article>"
+        '<p>"The harbour will reopen in spring after the repairs," said Mara Quist.</p>'
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    db_path = tmp_path / "old.db"
+    db = sqlite_utils.Database(db_path)
+    version = store.MIGRATIONS.index(store._add_article_metadata)
+    store.migrate(db, store.MIGRATIONS[:version])
+    store.save_article(db, Article(str(page), page.read_text(encoding="utf-8"), "<html>"), [])
+    db.close()
+    summary = indexer.index_paths([str(page)], db_path)
+    assert (summary.indexed, summary.unchanged) == (1, 0)
+    db = store.open_db(db_path)
+    (row,) = db.query("select title, outlet, text from articles")
+    assert row["outlet"] == "Gazette" and "<" not in row["text"]
+    db.close()
