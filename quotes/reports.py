@@ -596,8 +596,17 @@ def _addresses_reader(doc: Doc, subject: Token | None, content: tuple[int, int] 
     line_start = doc_text(doc).rfind("\n", 0, subject.idx) + 1
     if any(ch in "\"“”" for ch in doc_text(doc)[line_start : content[1]]):
         return False  # inside someone's quotation: '"We hope you understand," she said'
-    # "Tell us what you think": the reader is no one quoted either
-    return subject.lower_ == "you" or _READER.search(doc_text(doc)[content[0] : content[1]]) is not None
+    if subject.lower_ == "you":
+        # "Tell us what you think": the reader, asked by a prompt that opens its line, is no
+        # one quoted either; "If you think a degree will cost $160,000, ..." in a story is
+        # (PolNeAR attributes it)
+        doc, i = subject.doc, subject.i
+        while i > 0 and "\n" not in doc[i - 1].text:
+            i -= 1
+        while i < subject.i and (doc[i].is_space or doc[i].is_punct):
+            i += 1
+        return i < subject.i and doc[i].tag_ == "VB"
+    return _READER.search(doc_text(doc)[content[0] : content[1]]) is not None
 
 
 def _object_only(doc: Doc, verb: Token, span: tuple[int, int]) -> bool:
