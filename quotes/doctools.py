@@ -21,6 +21,8 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = _TEXTS[doc] = doc.text
     return text
+
+
 _LEAD_SKIP = {"mark", "punct", "cc"}
 
 
@@ -95,6 +97,8 @@ def last_word(token: Token) -> Token:
     while token.i > 0 and token.is_space:
         token = token.nbor(-1)
     return token
+
+
 WORDS = re.compile(r"[^\W_]+")
 
 

@@ -61,6 +61,7 @@ class Cue:
 
 # --- cues ----------------------------------------------------------------------------------
 
+
 _SKIP_RIGHT = {
     "nsubj", "nsubjpass", "aux", "auxpass", "neg", "punct", "advmod", "npadvmod", "cc",
     "conj", "mark", "advcl", "agent", "prt", "parataxis", "intj", "expl",
@@ -236,6 +237,8 @@ def _named_after_role(subject: Token) -> Token | None:
     if after > subject.i + 1 and last == name.i:
         return None  # a lone capitalised word after a modifier is no name ("in Raqqa Monday")
     return doc[last]
+
+
 # Words that may stand between a subject and its verb: "Smith has also said", "Lee later told".
 _BETWEEN_TAGS = frozenset({"RB", "MD", "RBR"})
 _AUX_WORDS = frozenset(
