@@ -134,3 +134,18 @@ def test_quotes_and_articles_are_faceted_by_outlet_and_publication_date(db_with_
     )
     assert [row["speaker"] for row in rows] == ["Harbour Council"]
     assert [row["speaker"] for row in dated] == ["Tomas Lind"]
+
+
+def test_quotes_are_faceted_by_category_so_a_user_can_keep_to_speech(db_path):
+    view, table, speech = get(
+        db_path,
+        "/quotes/quotes_view.json",
+        "/quotes/quotes.json",
+        "/quotes/quotes_view.json?category=speech&_shape=array",
+    )
+    for body in (view, table):
+        facets = body["facet_results"]
+        facets = facets.get("results", facets)
+        counts = {item["value"]: item["count"] for item in facets["category"]["results"]}
+        assert counts == {"speech": len(speech)}  # the stand-in NLP finds only speech
+    assert speech and all(row["category"] == "speech" for row in speech)
