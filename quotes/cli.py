@@ -108,7 +108,8 @@ def index(
     the same command again is cheap and leaves the database as it was. A source that cannot be
     read (missing, empty, binary, not UTF-8, a URL that fails), or on which the indexer itself
     fails, is reported as "error: SOURCE: reason" and the others are still indexed; the exit
-    status is then 1.
+    status is then 1. Several `quotes index` may write to one database at once: speakers are
+    merged against the database inside each article's transaction.
     """
     if not paths and not feeds:
         raise click.UsageError("give at least one PATH or --feed")
@@ -180,8 +181,9 @@ def export_command(db_path: str, format_: str) -> None:
 
     Each record has source, article_id, quote_id, text, start, end, kind, cue, cue_start,
     cue_end, speaker, speaker_kind, speaker_id, speaker_mention, speaker_start, speaker_end,
-    method, confidence, and the article's outlet, published, author, url and language.
-    Offsets are character offsets into the article text as stored (articles.text).
+    method, confidence, the article's outlet, published, author, url and language, and
+    statement_id (shared by quotes reporting the same statement). Offsets are character
+    offsets into the article text as stored (articles.text).
     """
     try:
         export.export(existing_db(db_path), sys.stdout, format_)
@@ -219,21 +221,160 @@ def serve(db_path: str, host: str, port: int, metadata_path: str | None) -> None
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @db_option
 @click.option("--limit", default=0, type=click.IntRange(min=0), help="Show at most this many.")
-def speakers(db_path: str, limit: int) -> None:
-    """List speakers, most quoted first: id, quotes, articles, kind and name."""
-    db = store.open_db(existing_db(db_path), create=False)
+@click.pass_context
+def speakers(ctx: click.Context, db_path: str, limit: int) -> None:
+    """List speakers, most quoted first: id, quotes, articles, kind and name.
+
+    \b
+    An editor's corrections, kept across re-indexing:
+        quotes speakers merge 4 7        # speaker 7 is speaker 4
+        quotes speakers split 4 arts/x.txt --name "Tom Roe"
+        quotes speakers overrides        # list them; --delete N forgets one
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = db_path  # `quotes speakers --db X merge ...` means X too
+        return
+    db = _open_existing(db_path)
     try:
         for n, row in enumerate(store.speaker_rows(db), start=1):
             titles = f" ({', '.join(row['titles'])})" if row["titles"] else ""
             # one line per speaker, even if a name was taken across a line break
             name = " ".join(f"{row['name']}{titles}".split())
+            scope = " [this article only]" if row.get("article_id") is not None else ""
             click.echo(
                 f"{row['id']:>5}  {row['quotes']:>4} quotes  {row['articles']:>3} articles  "
-                f"{row['kind']:<12}  {name}"
+                f"{row['kind']:<12}  {name}{scope}"
             )
+            if n == limit:
+                break
+    finally:
+        db.close()
+
+
+def _open_existing(db_path: str) -> store.Database:
+    try:
+        return store.open_db(existing_db(db_path), create=False)
+    except store.SchemaError as error:
+        raise click.ClickException(str(error)) from error
+
+
+sub_db_option = click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help=f"SQLite database holding the index (default: the --db given to `speakers`, else {DEFAULT_DB}).",
+)
+
+
+@speakers.command("merge")
+@click.argument("into", type=int)
+@click.argument("others", nargs=-1, required=True, type=int, metavar="OTHER...")
+@sub_db_option
+@click.pass_context
+def speakers_merge(
+    ctx: click.Context, into: int, others: tuple[int, ...], db_path: str | None
+) -> None:
+    """Make speakers OTHER... one speaker with INTO (ids as `quotes speakers` lists them).
+
+    Their quotes move to INTO and their names become its aliases. Each name is recorded as an
+    override, so re-indexing (--force included) resolves it to INTO again. A generic
+    description ("the company") is merged only for its own article.
+    """
+    from quotes.speakers import normalise
+
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
+    try:
+        merged = store.merge_speakers(db, into, others, normalise)
+    except (store.NotFound, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.close()
+    click.echo(f"{merged.id}  {merged.name} (aliases: {', '.join(merged.aliases) or 'none'})")
+
+
+@speakers.command("split")
+@click.argument("speaker_id", type=int, metavar="ID")
+@click.argument("source")
+@click.option("--name", help="Name of the new speaker (default: the same name).")
+@sub_db_option
+@click.pass_context
+def speakers_split(
+    ctx: click.Context, speaker_id: int, source: str, name: str | None, db_path: str | None
+) -> None:
+    """Give speaker ID's quotes in the article SOURCE to a new speaker.
+
+    SOURCE is the article's path as stored (the `source` column, as given to `quotes index`).
+    The split is recorded as an override, so re-indexing keeps that article's quotes apart.
+    """
+    from quotes.speakers import normalise
+
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
+    try:
+        new = store.split_speaker(db, speaker_id, source, name, normalise)
+    except store.NotFound as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.close()
+    click.echo(f"{new.id}  {new.name}")
+
+
+@speakers.command("overrides")
+@sub_db_option
+@click.option("--delete", "delete_id", type=int, help="Forget the override with this id.")
+@click.pass_context
+def speakers_overrides(ctx: click.Context, db_path: str | None, delete_id: int | None) -> None:
+    """List the editor's merges and splits, oldest first, or forget one with --delete.
+
+    A forgotten override stops applying when the articles concerned are next re-indexed
+    (use `quotes index --force` to apply the change everywhere at once).
+    """
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
+    try:
+        if delete_id is not None:
+            store.delete_override(db, delete_id)
+            return
+        for row in store.override_rows(db):
+            if row["action"] == "merge":
+                where = f" in {row['source']}" if row["source"] else ""
+                click.echo(f"{row['id']:>5}  merge  '{row['key']}'{where} -> "
+                           f"{row['speaker_id']} {row['name']}")
+            else:
+                click.echo(f"{row['id']:>5}  split  {row['from_id']} in {row['source']} -> "
+                           f"{row['speaker_id']} {row['name']}")
+    except store.NotFound as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.close()
+
+
+@cli.command("statements")
+@db_option
+@click.option("--limit", default=0, type=click.IntRange(min=0), help="Show at most this many.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Group every stored quote again from scratch first (after changing the rules).",
+)
+def statements_command(db_path: str, limit: int, rebuild: bool) -> None:
+    """List statements reported more than once, most articles first, with each wording.
+
+    A statement groups quotes that report the same words (exact, reworded or paraphrased),
+    across articles and outlets; see README, "Statements across outlets".
+    """
+    db = _open_existing(db_path)
+    try:
+        if rebuild:
+            store.group_all(db, indexer.group_statements)
+        for n, statement in enumerate(store.statement_rows(db), start=1):
+            click.echo(f"{statement['id']:>5}  {statement['articles']} articles  "
+                       f"{statement['quotes']} quotes  {' '.join(statement['text'].split())}")
+            for q in statement["wordings"]:
+                who = q["speaker"] or "(no speaker)"
+                click.echo(f"         {q['source']}  {who}: {' '.join(q['text'].split())}")
             if n == limit:
                 break
     finally:

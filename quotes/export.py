@@ -44,6 +44,8 @@ FIELDS = (
     "author",
     "url",
     "language",
+    # quotes reporting the same statement share it (quotes.statements)
+    "statement_id",
     # what kind of attribution, and the pieces of an interrupted quote
     "category",
     "parts",

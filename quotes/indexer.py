@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from quotes import ingest, store
 from quotes.ingest import fetch
-from quotes.records import Article, Failure, Quote, Speaker
+from quotes.records import Article, Failure, Quote, Speaker, SpeakerOverride
 
 if TYPE_CHECKING:
     from quotes.speakers import SpeakerIndex
@@ -41,10 +41,19 @@ def make_finder(model: str, batch_size: int) -> Finder:
     return lambda articles: pipeline.find_quotes(nlp, articles, batch_size=batch_size)
 
 
-def make_speaker_index(known: list[Speaker]) -> SpeakerIndex:
+def make_speaker_index(
+    known: list[Speaker], overrides: list[SpeakerOverride] | None = None
+) -> SpeakerIndex:
     from quotes.speakers import SpeakerIndex
 
-    return SpeakerIndex(known)
+    return SpeakerIndex(known, overrides)
+
+
+def group_statements(db, new_quote_ids: list[int], old_statement_ids: set[int]) -> None:
+    """Attach an article's new quotes to the statements they report (quotes.statements)."""
+    from quotes import statements
+
+    statements.update(db, new_quote_ids, old_statement_ids)
 
 
 @dataclass
@@ -112,6 +121,9 @@ def index_paths(
     done = progress_callback or (lambda source: None)
     db = store.open_db(db_path)
     try:
+        if store.statements_pending(db):
+            # an index written before statements existed: group what it holds first
+            store.group_all(db, group_statements)
         known = store.article_hashes(db)
         finishing: dict[str, str] = {}  # an article's source -> the input it ends
 
@@ -151,27 +163,31 @@ def index_paths(
         first = next(articles, None)
         if first is not None:
             find_quotes = make_finder(model, batch_size)
-            speakers = make_speaker_index(store.load_speakers(db))
+            # Speakers are merged inside each article's write transaction against the rows
+            # the database holds then, not a copy loaded here: another `quotes index` may be
+            # writing to the same database.
+            speakers = store.SpeakerCache(make_speaker_index)
             for article, quotes in find_quotes(chain([first], articles)):
                 if isinstance(quotes, Failure):
                     fail(article.source, quotes)
                     finished(article)
                     continue
-                stage = "resolving speakers"
                 try:
-                    resolved = [
-                        (q, speakers.resolve(q.speaker) if q.speaker else None) for q in quotes
-                    ]
-                    stage = "storing"
-                    store.save_article(db, article, resolved)
+                    store.index_article(db, article, quotes, speakers, group_statements)
+                except store.ResolvingFailed as error:
+                    fail(article.source, Failure.of("resolving speakers", error.error))
+                    finished(article)
+                    continue
                 except Exception as error:
-                    fail(article.source, Failure.of(stage, error))
+                    fail(article.source, Failure.of("storing", error))
                     finished(article)
                     continue
                 summary.indexed += 1
                 summary.quotes += len(quotes)
                 finished(article)
-            store.prune_speakers(db)
+        # Every run, even one that found nothing to do: a crash (or another process's article
+        # dropping someone's last quote) can leave speakers without quotes.
+        store.prune_speakers(db)
         summary.totals = store.counts(db)
     finally:
         db.close()

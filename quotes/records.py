@@ -148,6 +148,40 @@ class Speaker:
     titles: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     id: int | None = None
+    # Set for a generic description ("the company", "the union"): a speaker only within that
+    # article, never merged with the same words in another one.
+    article_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SpeakerOverride:
+    """An editor's decision about speakers, kept apart from the derived rows so that
+    re-indexing applies it again.
+
+    ``merge``: a name (its :func:`quotes.speakers.normalise` key) always means ``speaker_id``;
+    only in the article ``source`` when that is set (a generic description's name).
+    ``split``: in the article ``source``, what resolves to ``from_id`` (or, once that speaker
+    is gone, a mention with the name ``key``) is ``speaker_id`` instead.
+    """
+
+    action: str  # "merge" or "split"
+    speaker_id: int
+    kind: str
+    name: str  # the name the target speaker gets when it has to be created again
+    key: str | None = None
+    source: str | None = None
+    from_id: int | None = None  # split
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One stored quote as the statement grouping (quotes.statements) sees it."""
+
+    quote_id: int
+    text: str
+    speaker_id: int | None
+    speaker_kind: str | None
+    statement_id: int | None
 
 
 # --- plain data, for a Doc that must survive Doc.to_bytes, DocBin and worker processes ----------

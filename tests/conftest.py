@@ -75,10 +75,10 @@ def fake_quotes(text: str) -> list[Quote]:
 class FakeSpeakerIndex:
     """Merges mentions by name, case-insensitively; a surname alone joins a known full name."""
 
-    def __init__(self, known: list[Speaker]):
+    def __init__(self, known: list[Speaker], overrides=None):
         self.speakers = list(known)
 
-    def resolve(self, ref: SpeakerRef) -> Speaker:
+    def resolve(self, ref: SpeakerRef, article_id=None, source=None) -> Speaker:
         for speaker in self.speakers:
             names = [speaker.name.lower()] + [a.lower() for a in speaker.aliases]
             if ref.name.lower() in names or speaker.name.lower().endswith(" " + ref.name.lower()):

@@ -32,7 +32,10 @@ def test_a_new_database_has_the_current_schema(tmp_path):
     assert store.schema_version(db) == len(store.MIGRATIONS)
     assert {"articles", "speakers", "quotes", "quotes_fts", "speakers_fts"} <= set(db.table_names())
     assert {"quotes_view", "speaker_stats"} <= set(db.view_names())
-    assert {fk.other_table for fk in db["quotes"].foreign_keys} == {"articles", "speakers"}
+    assert {fk.other_table for fk in db["quotes"].foreign_keys} == {
+        "articles", "speakers", "statements"
+    }
+    assert {"statements", "speaker_overrides"} <= set(db.table_names())
     indexed = {tuple(i.columns) for i in db["quotes"].indexes}
     assert {("article_id",), ("speaker_id",)} <= indexed
 
@@ -143,13 +146,11 @@ def test_migrating_an_older_database_keeps_its_rows(tmp_path):
     assert store.schema_version(db) == 1
     # rows as the first version of quotes wrote them
     text = '"Kept," said Ann. Ann believes it.'
-    article_id = db["articles"].insert(
-        {"source": "old.txt", "text": text, "sha256": Article("old.txt", text).sha256}
-    ).last_pk
-    speaker_id = db["speakers"].insert({"name": "Ann", "kind": "person"}).last_pk
+    db["articles"].insert({"id": 1, "source": "old.txt", "text": text, "sha256": "x"})
+    db["speakers"].insert({"id": 7, "name": "Ann", "kind": "person"})
     for words, start, cue, kind in (("Kept", 1, "said", "direct"), ("it", 30, "believes", "indirect")):
         db["quotes"].insert({
-            "article_id": article_id, "speaker_id": speaker_id, "text": words, "start": start,
+            "article_id": 1, "speaker_id": 7, "text": words, "start": start,
             "end": start + len(words), "kind": kind, "cue": cue, "method": "explicit",
         })
     db.close()
@@ -163,7 +164,22 @@ def test_migrating_an_older_database_keeps_its_rows(tmp_path):
     assert json.loads(rows[0]["parts"]) == [{"start": 1, "end": 5, "text": "Kept"}]
     # the search index added by a later migration covers rows written before it
     assert db.execute("select rowid from quotes_fts where quotes_fts match 'kept'").fetchall()
+    # a new speaker never takes an id an older speaker had
+    ref = SpeakerRef("Bo", "person")
+    new = quote("New", 0)
+    new.speaker = ref
+    cache = store.SpeakerCache(lambda known, overrides: FixedIndex(Speaker("Bo", "person")))
+    store.index_article(db, Article("new.txt", "New words", None), [new], cache)
+    assert [r["id"] for r in db.query("select id from speakers order by id")] == [7, 8]
     db.close()
+
+
+class FixedIndex:
+    def __init__(self, speaker):
+        self.speaker = speaker
+
+    def resolve(self, ref, article_id=None, source=None):
+        return self.speaker
 
 
 def test_a_failing_migration_rolls_back_and_keeps_the_old_version(tmp_path):
