@@ -705,13 +705,25 @@ def delete_override(db: Database, override_id: int) -> None:
 # -- statements (quotes.statements decides, this stores) ----------------------------------------
 
 _WORDING_SQL = """
-select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id
+select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id,
+  quotes.parts
 from quotes left join speakers on speakers.id = quotes.speaker_id
 """
 
 
 def _wordings(db: Database, where: str, params: Sequence) -> list[Wording]:
-    return [Wording(*row) for row in db.execute(f"{_WORDING_SQL} {where}", list(params))]
+    return [
+        Wording(quote_id, _whole(text, parts), speaker_id, kind, statement_id)
+        for quote_id, text, speaker_id, kind, statement_id, parts in db.execute(
+            f"{_WORDING_SQL} {where}", list(params)
+        )
+    ]
+
+
+def _whole(text: str, parts: str | None) -> str:
+    """A quote's whole wording: an interrupted quote's pieces joined (its text is the first)."""
+    pieces = json.loads(parts) if parts else []
+    return " ".join(piece["text"] for piece in pieces) if len(pieces) > 1 else text
 
 
 def wordings(db: Database, quote_ids: Sequence[int]) -> list[Wording]:
