@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
 
 import click
 
-from quotes import __version__, export, indexer, store
+from quotes import __version__, export, indexer, ingest, store
 from quotes.ingest import fetch
 
 DEFAULT_DB = "db/quotes.db"
@@ -77,6 +78,11 @@ def cli() -> None:
     help="Seconds to wait for a web server (URLs and feeds; one attempt each, no retries).",
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete the articles under the PATHs whose files are gone.",
+)
+@click.option(
     "--verbose",
     "-v",
     is_flag=True,
@@ -90,6 +96,7 @@ def index(
     batch_size: int,
     feeds: tuple[str, ...],
     timeout: float,
+    prune: bool,
     verbose: bool,
 ) -> None:
     """Find and attribute the quotes in articles: files, directories, web pages and feeds.
@@ -118,9 +125,11 @@ def index(
         warnings.showwarning = lambda message, *args, **kwargs: click.secho(
             f"warning: {message}", fg="yellow", err=True
         )
-        summary = _run_index(paths, db_path, model, force, batch_size, feeds, timeout)
+        summary = _run_index(paths, db_path, model, force, batch_size, feeds, timeout, prune)
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
+    for source in summary.pruned or []:
+        click.echo(f"pruned: {source}: file is gone", err=True)
     for problem in summary.failed:
         click.secho(f"error: {problem}", fg="red", err=True)
         if verbose and problem.detail:
@@ -140,8 +149,9 @@ def _run_index(
     batch_size: int,
     feeds: tuple[str, ...] = (),
     timeout: float = fetch.DEFAULT_TIMEOUT,
+    prune: bool = False,
 ) -> indexer.Summary:
-    options = dict(feeds=feeds, timeout=timeout)
+    options = dict(feeds=feeds, timeout=timeout, prune=prune)
     try:
         if sys.stderr.isatty():
             with click.progressbar(
@@ -162,8 +172,27 @@ def _run_index(
                     **options,
                 )
         return indexer.index_paths(paths, db_path, model, force, batch_size, **options)
-    except (indexer.PipelineUnavailable, store.SchemaError) as error:
+    except (indexer.PipelineUnavailable, store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
+
+
+@cli.command("prune")
+@db_option
+@click.option("--dry-run", is_flag=True, help="Only list the articles that would be deleted.")
+def prune_command(db_path: str, dry_run: bool) -> None:
+    """Delete the articles whose files are gone, with their quotes.
+
+    An article's source is read from the current directory (run this where you ran
+    quotes index). Speakers left without quotes go too. Prints each source deleted.
+    """
+    try:
+        gone = indexer.prune(existing_db(db_path), dry_run=dry_run)
+    except (store.SchemaError, store.Busy) as error:
+        raise click.ClickException(str(error)) from error
+    verb = "would delete" if dry_run else "deleted"
+    for source in gone:
+        click.echo(f"{verb}: {source}")
+    click.echo(f"{len(gone)} articles whose files are gone {verb}.", err=True)
 
 
 @cli.command("export")
@@ -187,7 +216,7 @@ def export_command(db_path: str, format_: str) -> None:
     """
     try:
         export.export(existing_db(db_path), sys.stdout, format_)
-    except store.SchemaError as error:
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -214,7 +243,7 @@ def serve(db_path: str, host: str, port: int, metadata_path: str | None) -> None
 
     try:
         ds = export.datasette_app(existing_db(db_path), metadata_path)
-    except store.SchemaError as error:
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
     asyncio.run(ds.invoke_startup())
     click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
@@ -257,7 +286,7 @@ def speakers(ctx: click.Context, db_path: str, limit: int) -> None:
 def _open_existing(db_path: str) -> store.Database:
     try:
         return store.open_db(existing_db(db_path), create=False)
-    except store.SchemaError as error:
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -307,11 +336,15 @@ def speakers_split(
 ) -> None:
     """Give speaker ID's quotes in the article SOURCE to a new speaker.
 
-    SOURCE is the article's path as stored (the `source` column, as given to `quotes index`).
-    The split is recorded as an override, so re-indexing keeps that article's quotes apart.
+    SOURCE is the article's source as stored (the `source` column: a file's path relative to
+    the current directory when inside it, a URL, FILE#ID); a file may be named any way that
+    reaches it (`./arts/../arts/x.txt`, its absolute path). The split is recorded as an
+    override, so re-indexing keeps that article's quotes apart.
     """
     from quotes.speakers import normalise
 
+    if os.path.isfile(source):
+        source = ingest.source_name(source)
     db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
     try:
         new = store.split_speaker(db, speaker_id, source, name, normalise)

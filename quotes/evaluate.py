@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import csv
 import re
-import sys
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
@@ -584,35 +583,20 @@ def make_runner(
         raise PipelineUnavailable(str(error)) from error
 
     class KeepDoc:
-        """Stands in for ``nlp`` so find_quotes runs unchanged while its Docs stay at hand, in
-        the order of the articles find_quotes yields (it runs a whole batch before yielding,
-        and a batch that fails again one article at a time: only Docs that made it count)."""
+        """Stands in for ``nlp`` so find_quotes runs unchanged while the Doc stays at hand."""
 
-        def __init__(self) -> None:
-            self.docs: deque[Doc] = deque()
+        doc: Doc | None = None
 
-        def pipe(self, texts, **kwargs):
-            batch = []
-            for doc in nlp.pipe(texts, **kwargs):
-                batch.append(doc)
-                yield doc
-            self.docs.extend(batch)
-
-        def __call__(self, text: str) -> Doc:
-            doc = nlp(text)
-            self.docs.append(doc)
-            return doc
+        def pipe(self, *args, **kwargs):
+            for doc, context in nlp.pipe(*args, **kwargs):
+                self.doc = doc
+                yield doc, context
 
     def run(articles: Iterable[Article]):
         keep = KeepDoc()
         for article, quotes in pipeline.find_quotes(keep, articles, batch_size=batch_size):
-            if isinstance(quotes, Failure):
-                # an article the pipeline cannot read predicts nothing; say so, go on
-                print(f"warning: {article.source}: {quotes.reason}", file=sys.stderr)
-                yield article, [], None
-                continue
-            doc = keep.docs.popleft()
-            found = textacy_predictions(doc) if baseline else None
+            failed = isinstance(quotes, Failure)  # keep.doc is not this article's then
+            found = textacy_predictions(keep.doc) if baseline and not failed else None
             if found is not None:
                 # the Doc is of the pipeline's view of the article (quotes.ingest.view)
                 found.predictions = [_stored(article, p) for p in found.predictions]
@@ -775,6 +759,11 @@ def evaluate(
     refused = 0
     for article, quotes, other in run(g.article for g in gold):
         g = by_source[article.source]
+        if isinstance(quotes, Failure):
+            # one article's internal error must not end the evaluation; it is counted as
+            # finding nothing, and said
+            notes.append(f"{article.source}: {quotes.reason}; counted as having no quotes")
+            quotes = []
         ours.append((g, [(q, index.resolve(q.speaker) if q.speaker else None) for q in quotes]))
         if other is not None:
             theirs.append((g, other.predictions))

@@ -56,14 +56,31 @@ FORMATS = ("jsonl", "csv")
 METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
 
 
+# JSON escapes every control character below U+0020, but with ensure_ascii=False it leaves
+# these line separators raw, and Python's str.splitlines() (and JavaScript before ES2019) break
+# a line at them: a quote holding U+2028 would split its record in two. Escaped, each record
+# stays on one line for any reader, and decodes to the same text.
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def jsonl_line(record: dict) -> str:
+    """One JSON Lines record: UTF-8 text as is, every line separator escaped."""
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_SEPARATORS) + "\n"
+
+
 def write(rows: Iterable[dict], out: TextIO, format: str = "jsonl") -> int:
     """Write quote rows to ``out`` in ``format``; returns how many."""
     count = 0
     if format == "jsonl":
         for count, row in enumerate(rows, start=1):
-            out.write(json.dumps({f: row[f] for f in FIELDS}, ensure_ascii=False) + "\n")
+            out.write(jsonl_line({f: row[f] for f in FIELDS}))
     elif format == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+        # RFC 4180's \r\n row ends. Python's writer quotes a field holding a comma, a quote
+        # mark or a character of the line terminator; with "\n" alone a bare \r went out
+        # unquoted and readers split the row there (issue 16: 68 rows for 67 quotes).
+        writer = csv.DictWriter(
+            out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\r\n"
+        )
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
             # a CSV cell holds the pieces as the JSON list they are in JSON Lines

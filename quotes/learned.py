@@ -311,7 +311,16 @@ class AttributionTagger(TrainablePipe):
         docs = list(docs)
         if not any(len(doc) for doc in docs):
             return [numpy.zeros((0,), dtype="i") for _ in docs]
-        scores = self.model.predict(docs)
+        # One doc at a time. with_array runs a batch's docs as one array, and the window
+        # encoder then read each doc's neighbours' first and last tokens: a doc's labels
+        # depended on the batch it came in (issue 16: `--batch-size 1` and `16` gave different
+        # quotes on the same files). Alone, a doc's edges see the zeros expand_window gives
+        # them; the shared tok2vec before it is padded per doc by spaCy already. The encoder
+        # is narrow, so this costs little next to the parser.
+        scores = [
+            self.model.predict([doc])[0] if len(doc) else numpy.zeros((0, len(LABELS)), "f")
+            for doc in docs
+        ]
         return [self.model.ops.to_numpy(self.model.ops.xp.argmax(s, axis=1)) for s in scores]
 
     def set_annotations(self, docs: Iterable[Doc], guesses: list[numpy.ndarray]) -> None:

@@ -119,21 +119,31 @@ def find_quotes(
 
     Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
     pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
-    without saying which article caused it, so that batch is run again one article at a time:
-    the one that fails gets its Failure and the others their quotes, exactly as a batch would
-    have given them (the pipeline's results do not depend on batching).
+    without saying which article caused it, so the articles of that batch not yet yielded
+    are run again one at a time: the one that fails gets its Failure and the others their
+    quotes, exactly as the batch would have given them (results do not depend on batching).
+    ``nlp.pipe`` is called with ``as_tuples`` and consumed lazily, one Doc per article
+    yielded, so a wrapper around ``nlp`` (``quotes eval`` keeps each Doc) sees them in step.
     """
     iterator = iter(articles)
     while batch := list(islice(iterator, batch_size)):
+        done = 0
         try:
-            views = [ingest.view(article) for article in batch]
-            docs = list(nlp.pipe([view.text for view in views], batch_size=batch_size))
-            results: list[list[Quote] | Failure] = [
-                _quotes_of(doc, view) for doc, view in zip(docs, views)
-            ]
+            pairs = _viewed(batch)
+            for doc, (article, view) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+                quotes = _quotes_of(doc, view)
+                done += 1
+                yield article, quotes
         except Exception:
-            results = [_one(nlp, article) for article in batch]
-        yield from zip(batch, results)
+            for article in batch[done:]:
+                yield article, _one(nlp, article)
+
+
+def _viewed(batch: list[Article]) -> Iterator[tuple[str, tuple[Article, ingest.View]]]:
+    # a generator, so a view that fails to build ends nlp.pipe like a component would
+    for article in batch:
+        view = ingest.view(article)
+        yield view.text, (article, view)
 
 
 def _quotes_of(doc: Doc, view: ingest.View) -> list[Quote]:
@@ -143,6 +153,8 @@ def _quotes_of(doc: Doc, view: ingest.View) -> list[Quote]:
 def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
     try:
         view = ingest.view(article)
-        return _quotes_of(nlp(view.text), view)
+        for doc, _ in nlp.pipe([(view.text, None)], as_tuples=True, batch_size=1):
+            return _quotes_of(doc, view)
+        return Failure("internal error while finding quotes: the pipeline returned no Doc")
     except Exception as error:
         return Failure.of("finding quotes", error)

@@ -128,6 +128,8 @@ class Failure:
         """The failure for ``error`` raised while ``stage`` ("finding quotes", "storing")."""
         detail = "".join(traceback.format_exception(error))
         frames = traceback.extract_tb(error.__traceback__)
+        # a comprehension's frame ("<setcomp>") says less than the function holding it
+        frames = [f for f in frames if not f.name.startswith("<")] or frames
         where = ""
         if frames:
             last = frames[-1]

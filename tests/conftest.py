@@ -7,11 +7,13 @@ closely enough for storage, CLI and Datasette tests; they are not meant to be go
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from quotes import indexer, ingest
 from quotes.records import Quote, Span, Speaker, SpeakerRef
@@ -137,3 +139,23 @@ def articles(tmp_path):
     )
     (folder / "notes.md").write_text('"Not an article," said Nobody.\n', encoding="utf-8")
     return folder
+
+
+# Property-based tests run the same examples on every machine (derandomize: the seed comes
+# from each test's code), keep no example database between runs, and take their time: the
+# real pipeline is slower than hypothesis's default deadline on a busy 2-core CI machine.
+settings.register_profile(
+    "quotes",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=40,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# A longer search with fresh random examples, to hunt for new crashes by hand:
+#   HYPOTHESIS_PROFILE=hunt pytest tests/test_fuzz.py
+settings.register_profile(
+    "hunt", parent=settings.get_profile("quotes"), derandomize=False, max_examples=500
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quotes"))
