@@ -21,7 +21,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-from .attribute import LEARNED_CUE_FACTOR, coreferee_antecedents, no_antecedents, quotes_in
+from . import attribute
+from .attribute import LEARNED_CUE_FACTOR, coreferee_antecedents, no_antecedents
 from .records import Quote, Span, quote_from_dict, quote_to_dict
 
 DEFAULT_SPANS_KEY = "quotes"
@@ -81,7 +82,7 @@ class QuoteFinder:
         self.learned_cue_factor = learned_cue_factor
 
     def __call__(self, doc: Doc) -> Doc:
-        quotes = quotes_in(doc, self.resolve_pronoun, self.learned_cue_factor)
+        quotes = attribute.quotes_in(doc, self.resolve_pronoun, self.learned_cue_factor)
         doc._.quotes = quotes
         set_spans(doc, quotes, self.spans_key)
         return doc
