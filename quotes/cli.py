@@ -222,30 +222,88 @@ def export_command(db_path: str, format_: str) -> None:
 
 @cli.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Beyond this machine (e.g. 0.0.0.0), arbitrary SQL is off for "
+    "other machines unless --allow-sql.",
+)
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
 @click.option(
     "--metadata",
     "metadata_path",
     type=click.Path(exists=True, dir_okay=False),
-    default=str(export.METADATA) if export.METADATA.exists() else None,
-    help="Datasette metadata file (default: the project's metadata.yml).",
+    help="A Datasette metadata file laid over the site's own (a newsroom's title, licence, "
+    "extra canned queries).",
 )
-def serve(db_path: str, host: str, port: int, metadata_path: str | None) -> None:
+@click.option(
+    "--allow-sql/--no-sql",
+    "allow_sql",
+    default=None,
+    help="Offer arbitrary SQL to every client (--allow-sql) or to none (--no-sql). "
+    "Default: to this machine only.",
+)
+@click.option(
+    "--sql-time-limit-ms",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Cut any query after this many milliseconds.",
+)
+@click.option(
+    "--max-rows",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Return at most this many rows from one query.",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Follow changes a running `quotes index` makes (read-only). Default: the file is "
+    "served immutable, and the site must be restarted to show a new index.",
+)
+def serve(
+    db_path: str,
+    host: str,
+    port: int,
+    metadata_path: str | None,
+    allow_sql: bool | None,
+    sql_time_limit_ms: int,
+    max_rows: int,
+    live: bool,
+) -> None:
     """Browse and search the index with Datasette at http://HOST:PORT/.
 
-    Quotes can be faceted by speaker, kind, cue and article, searched in full text, and
-    queried with the canned queries in metadata.yml.
+    Each quote has a page showing it in its article (/quotes/quote/ID), each speaker a page
+    of their quotes by article (/quotes/speaker/ID); /quotes/search searches quotes and
+    articles. Tables can be faceted by speaker, kind, cue and article, and queried with the
+    site's canned queries. Arbitrary SQL is offered to this machine only unless --allow-sql.
     """
     import asyncio
 
     import uvicorn
 
+    from quotes.web import site
+
+    publishing = site.Publishing(
+        sql_time_limit_ms=sql_time_limit_ms, max_rows=max_rows, allow_sql=allow_sql, live=live
+    )
     try:
-        ds = export.datasette_app(existing_db(db_path), metadata_path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = site.datasette_app(existing_db(db_path), metadata_path, publishing)
     except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
+    for warning in caught:
+        click.secho(f"warning: {warning.message}", fg="yellow", err=True)
     asyncio.run(ds.invoke_startup())
+    if not site.is_loopback(host) and allow_sql is None:
+        click.echo(
+            "Arbitrary SQL is offered to this machine only (--allow-sql to offer it to all).",
+            err=True,
+        )
     click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")
 

@@ -1,4 +1,4 @@
-"""Getting the index out: quotes as JSON Lines or CSV, and the Datasette site over it.
+"""Getting the index out: quotes as JSON Lines or CSV (the Datasette site is quotes.web).
 
 The export format is a contract (documented in README.md): one record per quote, ordered by
 source then start offset, with these fields. Add fields at the end; never rename or drop one.
@@ -10,14 +10,9 @@ import csv
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-
-import yaml
+from typing import TextIO
 
 from quotes import store
-
-if TYPE_CHECKING:
-    from datasette.app import Datasette
 
 FIELDS = (
     "source",
@@ -51,9 +46,6 @@ FIELDS = (
     "parts",
 )
 FORMATS = ("jsonl", "csv")
-
-# metadata.yml sits at the top of the checkout, beside the quotes package
-METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
 
 
 # JSON escapes every control character below U+0020, but with ensure_ascii=False it leaves
@@ -97,31 +89,3 @@ def export(db_path: str | Path, out: TextIO, format: str = "jsonl") -> int:
         return write(store.quote_rows(db), out, format)
     finally:
         db.close()
-
-
-def load_metadata(db_path: str | Path, metadata_path: str | Path | None = METADATA) -> dict:
-    """Datasette metadata for the database at ``db_path``.
-
-    Datasette names a database after its file, while metadata.yml describes it as ``quotes``
-    (the default ``db/quotes.db``); under another file name the description is moved across so
-    facets, labels and canned queries still apply.
-    """
-    if metadata_path is None or not Path(metadata_path).exists():
-        return {}
-    metadata = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8")) or {}
-    databases = metadata.get("databases", {})
-    name = Path(db_path).stem
-    if "quotes" in databases and name not in databases:
-        databases[name] = databases.pop("quotes")
-    return metadata
-
-
-def datasette_app(db_path: str | Path, metadata_path: str | Path | None = METADATA) -> Datasette:
-    """The Datasette instance ``quotes serve`` runs, for the database at ``db_path``."""
-    from datasette.app import Datasette
-
-    if not Path(db_path).exists():
-        raise FileNotFoundError(f"no database at {db_path}")
-    # migrate before serving, so an index written by an older quotes shows the current views
-    store.open_db(db_path, create=False).close()
-    return Datasette(files=[str(db_path)], metadata=load_metadata(db_path, metadata_path))

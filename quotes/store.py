@@ -22,10 +22,11 @@ from __future__ import annotations
 import contextlib
 import json
 import posixpath
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlite_utils
 from sqlite_utils.db import Database
@@ -232,6 +233,14 @@ def _normalise_sources(db: Database) -> None:
     _merge_sources(db, names)
 
 
+def _add_article_search(db: Database) -> None:
+    # "Search over quotes and article text, with snippets" (issue 15): the site searches the
+    # articles' titles and text too, so a phrase outside any quote is still found.
+    # (a database made by a development build may have the index already)
+    if "articles_fts" not in db.table_names():
+        db["articles"].enable_fts(["title", "text"], create_triggers=True)
+
+
 def _add_category_and_parts(db: Database) -> None:
     """``quotes.category`` (speech, belief, stance, finding, other) and ``quotes.parts`` (the
     pieces of a quotation interrupted by its attribution, as JSON). Rows indexed before have
@@ -291,6 +300,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _add_speaker_identity,
     _add_statements,
     _normalise_sources,
+    _add_article_search,
     _add_category_and_parts,
 ]
 
@@ -1112,3 +1122,258 @@ def statement_rows(db: Database) -> Iterator[dict]:
 
 def counts(db: Database) -> dict[str, int]:
     return {table: db[table].count for table in ("articles", "quotes", "speakers")}
+
+
+# -- reads for the web site -------------------------------------------------------------------
+#
+# The Datasette plugin (quotes.web) runs these on Datasette's own connections (plain sqlite3
+# connections), so they take a connection rather than a sqlite-utils Database. Columns other
+# branches of the schema add (articles.outlet, quotes.statement_id, ...) are looked up at call
+# time: the site shows them when they exist and works without them.
+
+WEB_TABLES = ("articles", "speakers", "quotes")
+
+# Optional columns, shown when the schema has them.
+ARTICLE_EXTRAS = ("outlet", "published", "author", "url", "language")
+QUOTE_EXTRAS = ("category", "parts", "statement_id")
+
+# Marks around search hits in snippets: characters no article is expected to hold, replaced
+# by <mark> elements after the text around them has been escaped for HTML.
+HIT_START, HIT_END = "\ue000", "\ue001"
+
+
+def is_index(path: str | Path) -> bool:
+    """Whether the SQLite file at ``path`` holds a quotes index (read-only look, never writes)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        names = {row[0] for row in conn.execute("select name from sqlite_master")}
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return set(WEB_TABLES) <= names
+
+
+def checkpoint(path: str | Path) -> bool:
+    """Fold a write-ahead log back into the database file, so a reader that ignores the log
+    (Datasette's immutable mode) sees every committed article. False when a writer kept some
+    of the log from being folded in."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return True
+        busy, frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy and frames == done
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def fts_query(text: str | None) -> str:
+    """An FTS5 query for what a person typed: every word or "phrase" is quoted, so no input is
+    a syntax error.
+
+    Kept: "exact phrases" (an unclosed quote runs to the end), OR and NOT between terms, and
+    prefix* searches. Everything else is a phrase of its own words: ``US-led`` finds "US-led",
+    ``U.S.`` finds "U.S.", ``don't`` finds "don't". Input with no words matches nothing.
+    """
+    # 'US-led' gave "no such column: led" and 'fts5: syntax error' for an empty query (issue 15)
+    terms: list[str] = []
+    for m in re.finditer(r'"([^"]*)"?|(\S+)', text or ""):
+        word = m.group(2)
+        if word in ("OR", "NOT") and terms and terms[-1] not in ("OR", "NOT"):
+            terms.append(word)
+            continue
+        phrase = m.group(1) if word is None else word
+        star = ""
+        if word is not None and len(word) > 1 and word.endswith("*"):
+            phrase, star = word.rstrip("*"), "*"
+        if not re.search(r"[^\W_]", phrase):
+            continue  # no token at all ('%', '_'): FTS5 would find nothing anyway
+        terms.append('"' + phrase.replace('"', '""') + '"' + star)
+    while terms and terms[-1] in ("OR", "NOT"):
+        terms.pop()
+    return " ".join(terms) or '""'
+
+
+def register_functions(conn: Any) -> None:
+    """SQL functions the site's canned queries use: ``quotes_fts_query(text)`` (see
+    :func:`fts_query`) and ``quotes_like(text)``, a LIKE pattern matching ``text`` word for
+    word anywhere (``%`` and ``_`` escaped with backslash; use ``escape '\\'``)."""
+    conn.create_function("quotes_fts_query", 1, fts_query, deterministic=True)
+    conn.create_function("quotes_like", 1, like_pattern, deterministic=True)
+
+
+def like_pattern(text: str | None) -> str | None:
+    """``%text%`` with LIKE's wildcards escaped; None (matching nothing) for empty input."""
+    # "%, _ or an empty value match everything, although one promises 'word for word'" (issue 16)
+    if text is None or not str(text).strip():
+        return None
+    escaped = str(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def columns(conn: Any, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
+
+
+def longest_article(conn: Any) -> int:
+    """Bytes in the longest article text (0 when there is none)."""
+    row = conn.execute("select max(length(cast(text as blob))) from articles").fetchone()
+    return row[0] or 0
+
+
+def _dicts(cursor: Any) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _article_select(conn: Any, prefix: str = "") -> str:
+    """The article columns the site shows, those of ARTICLE_EXTRAS the schema has included,
+    each named ``prefix + column``."""
+    present = set(columns(conn, "articles"))
+    names = ["id", "title", "source", *(c for c in ARTICLE_EXTRAS if c in present)]
+    return ", ".join(f"articles.[{c}] as [{prefix}{c}]" for c in names)
+
+
+def article_row(conn: Any, article_id: int, with_text: bool = True) -> dict | None:
+    select = _article_select(conn) + (", articles.text as text" if with_text else "")
+    rows = _dicts(conn.execute(f"select {select} from articles where id = ?", [article_id]))
+    return rows[0] if rows else None
+
+
+def speaker_row(conn: Any, speaker_id: int) -> dict | None:
+    rows = _dicts(
+        conn.execute(
+            "select speakers.*, count(quotes.id) as quotes, "
+            "count(distinct quotes.article_id) as articles "
+            "from speakers left join quotes on quotes.speaker_id = speakers.id "
+            "where speakers.id = ? group by speakers.id",
+            [speaker_id],
+        )
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    for key in ("titles", "aliases"):
+        try:
+            row[key] = json.loads(row.get(key) or "[]")
+        except ValueError:
+            row[key] = [row[key]]
+    return row
+
+
+def _quote_select(conn: Any) -> str:
+    present = set(columns(conn, "quotes"))
+    extras = [f"quotes.[{c}] as [{c}]" for c in QUOTE_EXTRAS if c in present]
+    return ", ".join(
+        [
+            "quotes.id, quotes.article_id, quotes.speaker_id, quotes.text, quotes.start",
+            'quotes."end", quotes.kind, quotes.cue, quotes.cue_start, quotes.cue_end',
+            "quotes.speaker_mention, quotes.speaker_start, quotes.speaker_end",
+            "quotes.method, quotes.confidence",
+            "speakers.name as speaker, speakers.kind as speaker_kind",
+            *extras,
+        ]
+    )
+
+
+def quote_row(conn: Any, quote_id: int) -> dict | None:
+    rows = _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)} from quotes "
+            "left join speakers on speakers.id = quotes.speaker_id where quotes.id = ?",
+            [quote_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def article_quotes(conn: Any, article_id: int) -> list[dict]:
+    """Every quote of an article with its speaker's name, in text order."""
+    return _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)} from quotes "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            'where quotes.article_id = ? order by quotes.start, quotes."end", quotes.id',
+            [article_id],
+        )
+    )
+
+
+def speaker_quotes(conn: Any, speaker_id: int) -> list[dict]:
+    """A speaker's quotes, each with its article's title, source and (when stored) outlet and
+    date, ordered by article then position."""
+    order = "articles.source"
+    if "published" in columns(conn, "articles"):
+        order = "articles.published is null, articles.published, articles.source"
+    prefixed = _article_select(conn, "article_")
+    return _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)}, {prefixed} from quotes "
+            "join articles on articles.id = quotes.article_id "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            f'where quotes.speaker_id = ? order by {order}, quotes.start, quotes."end"',
+            [speaker_id],
+        )
+    )
+
+
+def same_statement(conn: Any, quote: dict) -> list[dict]:
+    """Other quotes reporting the same statement as ``quote`` (quotes.statement_id, when the
+    schema has it), with their speakers and articles; the statement's own row as
+    ``statement`` on each."""
+    if quote.get("statement_id") is None:
+        return []
+    prefixed = _article_select(conn, "article_")
+    return _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)}, {prefixed} from quotes "
+            "join articles on articles.id = quotes.article_id "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            "where quotes.statement_id = ? and quotes.id != ? "
+            "order by articles.source, quotes.start",
+            [quote["statement_id"], quote["id"]],
+        )
+    )
+
+
+def search_quotes(conn: Any, text: str, limit: int = 50) -> list[dict]:
+    """Quotes matching ``text`` (see :func:`fts_query`), best first, with the hits marked by
+    HIT_START / HIT_END in ``highlighted``."""
+    return _dicts(
+        conn.execute(
+            "select quotes.id, quotes.article_id, quotes.speaker_id, quotes.confidence, "
+            "highlight(quotes_fts, 0, ?, ?) as highlighted, speakers.name as speaker, "
+            "articles.title as article_title, articles.source as article_source "
+            "from quotes_fts join quotes on quotes.id = quotes_fts.rowid "
+            "join articles on articles.id = quotes.article_id "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            "where quotes_fts match ? order by rank limit ?",
+            [HIT_START, HIT_END, fts_query(text), limit],
+        )
+    )
+
+
+def search_articles(conn: Any, text: str, limit: int = 50) -> list[dict]:
+    """Articles whose title or text match ``text``, best first, with a marked snippet."""
+    names = {row[0] for row in conn.execute("select name from sqlite_master")}
+    if "articles_fts" not in names:
+        return []
+    return _dicts(
+        conn.execute(
+            "select articles.id, articles.title, articles.source, "
+            "snippet(articles_fts, 1, ?, ?, '…', 24) as snippet "
+            "from articles_fts join articles on articles.id = articles_fts.rowid "
+            "where articles_fts match ? order by rank limit ?",
+            [HIT_START, HIT_END, fts_query(text), limit],
+        )
+    )
