@@ -598,3 +598,23 @@ def test_like_and_glob_answer_as_sqlite_s_own_on_random_input():
             assert bounded.execute(sql, [text, pattern]).fetchone() == plain.execute(
                 sql, [text, pattern]
             ).fetchone(), (sql, text, pattern)
+
+
+def test_an_interrupted_quote_page_shows_its_pieces_and_a_plain_one_none(tmp_path):
+    from quotes.records import Article, Quote, Span
+
+    text = 'Harbour news\n\n"The bridge is late," she said. "It opens in May."\n'
+    first, second = Span(15, 33, "The bridge is late"), Span(47, 63, "It opens in May.")
+    assert text[first.start : first.end] == first.text and text[second.start : second.end] == second.text
+    path = tmp_path / "quotes.db"
+    db = store.open_db(path)
+    store.save_article(
+        db,
+        Article("a.txt", text, "Harbour news"),
+        [(Quote(first, "direct", parts=(first, second)), None), (Quote(second, "direct"), None)],
+    )
+    ids = [r["id"] for r in db.query("select id from quotes order by start")]
+    db.close()
+    interrupted, plain = html(path, f"/quotes/quote/{ids[0]}"), html(path, f"/quotes/quote/{ids[1]}")
+    assert "An interrupted quote in 2 parts" in interrupted and "hl-part" in interrupted
+    assert "interrupted quote" not in plain and "hl-part" not in plain
