@@ -184,10 +184,13 @@ class Predicted:
 def predicted(quote: Quote, speaker: Speaker | None) -> Predicted:
     """The record ``quotes export`` writes for ``quote``, as resolved by ``quotes index``."""
     cue, mention = quote.cue, quote.mention
+    # An interrupted quote is scored from its first piece to its last, as PolNeAR's
+    # discontinuous contents are.
+    pieces = quote.pieces
     return Predicted(
-        start=quote.content.start,
-        end=quote.content.end,
-        text=quote.content.text,
+        start=pieces[0].start,
+        end=pieces[-1].end,
+        text=" ".join(piece.text for piece in pieces),
         kind=quote.kind,
         cue=cue.text if cue else None,
         cue_start=cue.start if cue else None,

@@ -41,6 +41,9 @@ FIELDS = (
     "language",
     # quotes reporting the same statement share it (quotes.statements)
     "statement_id",
+    # what kind of attribution, and the pieces of an interrupted quote
+    "category",
+    "parts",
 )
 FORMATS = ("jsonl", "csv")
 
@@ -72,7 +75,8 @@ def write(rows: Iterable[dict], out: TextIO, format: str = "jsonl") -> int:
         )
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
-            writer.writerow(row)
+            # a CSV cell holds the pieces as the JSON list they are in JSON Lines
+            writer.writerow({**row, "parts": json.dumps(row["parts"], ensure_ascii=False)})
     else:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     return count

@@ -15,12 +15,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import (
-    attribute,  # noqa: F401  (registers the "quotes" factory)
-    attribution_model,
-    ingest,
-    learned,
-)
+from . import attribution_model, ingest, learned
+from . import component as quotes_component  # noqa: F401  (registers the "quotes" factory)
 from .records import Article, Failure, Quote
 
 DEFAULT_MODEL = "en_quotes_sm"

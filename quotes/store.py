@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import sqlite_utils
 from sqlite_utils.db import Database
 
+from quotes.cues import category_of_cue_text
 from quotes.records import (
     METADATA_FIELDS,
     Article,
@@ -240,6 +241,57 @@ def _add_article_search(db: Database) -> None:
         db["articles"].enable_fts(["title", "text"], create_triggers=True)
 
 
+def _add_category_and_parts(db: Database) -> None:
+    """``quotes.category`` (speech, belief, stance, finding, other) and ``quotes.parts`` (the
+    pieces of a quotation interrupted by its attribution, as JSON). Rows indexed before have
+    one piece, their text, and the category their stored cue word gives; re-indexing with
+    --force recomputes both from the text."""
+    db["quotes"].add_column("category", str)
+    db["quotes"].add_column("parts", str)
+    rows = db.execute('select id, text, start, "end", cue, kind from quotes').fetchall()
+    for quote_id, text, start, end, cue, kind in rows:
+        db.execute(
+            "update quotes set category = ?, parts = ? where id = ?",
+            [
+                category_of_cue_text(cue, direct=kind == "direct"),
+                _parts_json([(start, end, text)]),
+                quote_id,
+            ],
+        )
+    db["quotes"].create_index(["category"])
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.category,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.parts,
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
@@ -249,6 +301,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _add_statements,
     _normalise_sources,
     _add_article_search,
+    _add_category_and_parts,
 ]
 
 
@@ -617,6 +670,13 @@ def _next_speaker_id(db: Database) -> int:
     return highest + 1
 
 
+def _parts_json(parts: Iterable[tuple[int, int, str]]) -> str:
+    return json.dumps(
+        [{"start": start, "end": end, "text": text} for start, end, text in parts],
+        ensure_ascii=False,
+    )
+
+
 def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
     cue, mention = quote.cue, quote.mention
     return {
@@ -634,6 +694,8 @@ def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
         "speaker_end": mention.end if mention else None,
         "method": quote.method,
         "confidence": quote.confidence,
+        "category": quote.category,
+        "parts": _parts_json((p.start, p.end, p.text) for p in quote.pieces),
     }
 
 
@@ -870,13 +932,25 @@ def delete_override(db: Database, override_id: int) -> None:
 # -- statements (quotes.statements decides, this stores) ----------------------------------------
 
 _WORDING_SQL = """
-select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id
+select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id,
+  quotes.parts
 from quotes left join speakers on speakers.id = quotes.speaker_id
 """
 
 
 def _wordings(db: Database, where: str, params: Sequence) -> list[Wording]:
-    return [Wording(*row) for row in db.execute(f"{_WORDING_SQL} {where}", list(params))]
+    return [
+        Wording(quote_id, _whole(text, parts), speaker_id, kind, statement_id)
+        for quote_id, text, speaker_id, kind, statement_id, parts in db.execute(
+            f"{_WORDING_SQL} {where}", list(params)
+        )
+    ]
+
+
+def _whole(text: str, parts: str | None) -> str:
+    """A quote's whole wording: an interrupted quote's pieces joined (its text is the first)."""
+    pieces = json.loads(parts) if parts else []
+    return " ".join(piece["text"] for piece in pieces) if len(pieces) > 1 else text
 
 
 def wordings(db: Database, quote_ids: Sequence[int]) -> list[Wording]:
@@ -1005,7 +1079,9 @@ select
   articles.author,
   articles.url,
   articles.language,
-  quotes.statement_id
+  quotes.statement_id,
+  quotes.category,
+  quotes.parts
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id
@@ -1014,8 +1090,10 @@ order by articles.source, quotes.start, quotes."end", quotes.id
 
 
 def quote_rows(db: Database) -> Iterator[dict]:
-    """Every quote with its article and speaker, ordered by source then position."""
-    return db.query(EXPORT_SQL)
+    """Every quote with its article and speaker, ordered by source then position; ``parts``
+    decoded to a list of {start, end, text}."""
+    for row in db.query(EXPORT_SQL):
+        yield {**row, "parts": json.loads(row["parts"]) if row["parts"] else []}
 
 
 def speaker_rows(db: Database) -> Iterator[dict]:

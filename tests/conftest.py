@@ -6,8 +6,10 @@ closely enough for storage, CLI and Datasette tests; they are not meant to be go
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,32 @@ from hypothesis import HealthCheck, settings
 
 from quotes import indexer, ingest
 from quotes.records import Quote, Span, Speaker, SpeakerRef
+
+MODEL = "en_quotes_sm"
+
+
+def require_model() -> None:
+    """Fail (never skip) a test that needs the packaged pipeline when it is not installed: a
+    broken install must turn the run red, not quietly green."""
+    if importlib.util.find_spec(MODEL) is None:
+        pytest.fail(
+            f"{MODEL} is not installed; install models/dist/{MODEL}-*.whl as the README's "
+            "set-up command does",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The pipeline ``quotes`` runs (en_quotes_sm with the tagger and the quotes component),
+    loaded once for the session."""
+    require_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from quotes.pipeline import load
+
+        return load(MODEL)
+
 
 # "Words in quotes," said Firstname Lastname   /   "Words in quotes"   (no speaker)
 NAME = r"[^\W\d_]\w*(?: [^\W\d_]\w*)*"

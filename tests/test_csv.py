@@ -95,12 +95,15 @@ def exported(tmp_path, monkeypatch) -> tuple[str, list[dict]]:
 
 def typed(row: dict) -> dict:
     """A CSV row with the export's types back: empty cells are nulls (no field is ever an
-    empty string), offsets and ids integers, confidence a float."""
+    empty string), offsets and ids integers, confidence a float, parts the JSON list it is
+    written as."""
     out = {}
     for field in export.FIELDS:
         value = row[field]
         if value == "":
             out[field] = None
+        elif field == "parts":
+            out[field] = json.loads(value)
         elif field in INTS:
             out[field] = int(value)
         elif field in FLOATS:

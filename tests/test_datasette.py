@@ -512,6 +512,21 @@ def test_quotes_and_articles_are_faceted_by_outlet_and_publication_date(db_with_
     assert [row["speaker"] for row in dated] == ["Tomas Lind"]
 
 
+def test_quotes_are_faceted_by_category_so_a_user_can_keep_to_speech(db_path):
+    view, table, speech = get(
+        db_path,
+        "/quotes/quotes_view.json",
+        "/quotes/quotes.json",
+        "/quotes/quotes_view.json?category=speech&_shape=array",
+    )
+    for body in (view, table):
+        facets = body["facet_results"]
+        facets = facets.get("results", facets)
+        counts = {item["value"]: item["count"] for item in facets["category"]["results"]}
+        assert counts == {"speech": len(speech)}  # the stand-in NLP finds only speech
+    assert speech and all(row["category"] == "speech" for row in speech)
+
+
 def test_the_articles_table_leads_with_headline_outlet_and_date():
     names = ["id", "source", "title", "text", "sha256", "outlet", "published", "author", "url"]
     ordered = [names[i] for i in column_order(names, "articles")]
@@ -583,3 +598,23 @@ def test_like_and_glob_answer_as_sqlite_s_own_on_random_input():
             assert bounded.execute(sql, [text, pattern]).fetchone() == plain.execute(
                 sql, [text, pattern]
             ).fetchone(), (sql, text, pattern)
+
+
+def test_an_interrupted_quote_page_shows_its_pieces_and_a_plain_one_none(tmp_path):
+    from quotes.records import Article, Quote, Span
+
+    text = 'Harbour news\n\n"The bridge is late," she said. "It opens in May."\n'
+    first, second = Span(15, 33, "The bridge is late"), Span(47, 63, "It opens in May.")
+    assert text[first.start : first.end] == first.text and text[second.start : second.end] == second.text
+    path = tmp_path / "quotes.db"
+    db = store.open_db(path)
+    store.save_article(
+        db,
+        Article("a.txt", text, "Harbour news"),
+        [(Quote(first, "direct", parts=(first, second)), None), (Quote(second, "direct"), None)],
+    )
+    ids = [r["id"] for r in db.query("select id from quotes order by start")]
+    db.close()
+    interrupted, plain = html(path, f"/quotes/quote/{ids[0]}"), html(path, f"/quotes/quote/{ids[1]}")
+    assert "An interrupted quote in 2 parts" in interrupted and "hl-part" in interrupted
+    assert "interrupted quote" not in plain and "hl-part" not in plain

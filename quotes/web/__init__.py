@@ -371,7 +371,9 @@ async def quote_page(datasette, request):
     siblings = await _read(datasette, database, store.same_statement, quote)
     urls = _urls(datasette, database)
     marks = pages.quote_marks(quote, others, urls["quote"])
-    for part in pages.parts_text(quote.get("parts")):
+    pieces = pages.parts_text(quote.get("parts"))
+    # every quote lists its pieces; only an interrupted one (two or more) has pieces to mark
+    for part in pieces if len(pieces) > 1 else []:
         if isinstance(part.get("start"), int) and isinstance(part.get("end"), int):
             marks.append(pages.Mark(part["start"], part["end"], "part"))
     for sibling in siblings:
@@ -390,7 +392,7 @@ async def quote_page(datasette, request):
             "facts": pages.article_facts(article),
             "marked": pages.marked_text(article["text"], marks),
             "siblings": siblings,
-            "parts": pages.parts_text(quote.get("parts")),
+            "parts": pieces if len(pieces) > 1 else [],
             "links": urls,
             "position": next((n for n, q in enumerate(others, 1) if q["id"] == quote_id), 0),
             "count": len(others),

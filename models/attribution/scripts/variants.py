@@ -22,9 +22,6 @@ VARIANTS = {
     "+ model reports": dict(lead=True, roles=()),
     "+ reports, source+cue bounds": dict(lead=True, roles=("SOURCE", "CUE")),
     "+ reports, all bounds": dict(lead=True, roles=("SOURCE", "CUE", "CONTENT")),
-    "+ reports, all bounds, model source": dict(
-        lead=True, roles=("SOURCE", "CUE", "CONTENT"), source_first=True
-    ),
 }
 KEYS = (
     "content_f1", "attribution_f1", "direct_attributed", "exact_source_f1", "exact_cue_f1",
@@ -48,7 +45,6 @@ def main() -> None:
     original = extract._model_reports
     for name, v in VARIANTS.items():
         extract._model_reports = original if v["lead"] else (lambda doc, found: [])
-        extract.MODEL_SOURCE_FIRST = v.get("source_first", False)
         results = []
         index = SpeakerIndex([])
         for g, doc in zip(gold, docs):
@@ -62,7 +58,6 @@ def main() -> None:
         f = evaluate.score(results).overall.figures()
         print(f"{name:<32}" + "".join(f"{100 * (f[k] or 0):>16.1f}" for k in KEYS), flush=True)
     extract._model_reports = original
-    extract.MODEL_SOURCE_FIRST = False
 
 
 if __name__ == "__main__":
