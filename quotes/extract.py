@@ -27,7 +27,7 @@ from .doctools import (
     trim_tokens,
 )
 from .marks import Marked, find_marked, first_char, paragraph_spans, trim_chars
-from .reports import MIN_LEARNED_WORDS, Cue, find_cues
+from .reports import MIN_LEARNED_WORDS, Cue, _addresses_reader, find_cues
 
 # A quoted fragment this short with no cue is a scare quote or a title, not a quotation.
 MAX_SCARE_WORDS = 4
@@ -184,6 +184,8 @@ def _model_reports(doc: Doc, found: list[Found]) -> list[Found]:
         verbs = [t for t in words if t.pos_ in ("VERB", "NOUN") and t.lemma_ not in ("be", "have")]
         word = cue_span.root if cue_span.root in verbs else (verbs[0] if verbs else words[-1])
         source = doc[link["source"][0] : link["source"][1]]
+        if _addresses_reader(doc, source.root, (start, end)):
+            continue  # "We hope you're enjoying ...": the publisher to its reader
         lemma = cue_lemma(word.text, word.lemma_) or word.lemma_ or word.lower_
         cue = Cue(word, lemma, words[-1], source.root, (start, end), learned=True)
         kind = "direct" if opened else "indirect"
