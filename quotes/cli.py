@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from quotes import __version__, export, indexer, ingest, store
+from quotes import __version__, export, indexer, ingest, store, workers
 
 DEFAULT_DB = "db/quotes.db"
 
@@ -66,8 +66,31 @@ def cli() -> None:
     is_flag=True,
     help="With an internal error on a file, print its Python traceback too.",
 )
+@click.option(
+    "--workers",
+    "n_workers",
+    default=workers.default_workers(),
+    show_default="this machine's cores",
+    type=click.IntRange(min=1),
+    help="Processes finding quotes, each loading the pipeline once; one process writes the "
+    "database. 1 runs everything in this process.",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Find quotes on the Dask distributed cluster whose scheduler is at ADDRESS "
+    "(tcp://host:8786) instead of local processes; this process still writes the database.",
+)
 def index(
-    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int, verbose: bool
+    paths: tuple[str, ...],
+    db_path: str,
+    model: str,
+    force: bool,
+    batch_size: int,
+    verbose: bool,
+    n_workers: int,
+    cluster: str | None,
 ) -> None:
     """Find and attribute the quotes in .txt files and directories of them.
 
@@ -82,7 +105,7 @@ def index(
         warnings.showwarning = lambda message, *args, **kwargs: click.secho(
             f"warning: {message}", fg="yellow", err=True
         )
-        summary = _run_index(paths, db_path, model, force, batch_size)
+        summary = _run_index(paths, db_path, model, force, batch_size, n_workers, cluster)
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     for problem in summary.failed:
@@ -97,8 +120,15 @@ def index(
 
 
 def _run_index(
-    paths: tuple[str, ...], db_path: str, model: str, force: bool, batch_size: int
+    paths: tuple[str, ...],
+    db_path: str,
+    model: str,
+    force: bool,
+    batch_size: int,
+    n_workers: int,
+    cluster: str | None,
 ) -> indexer.Summary:
+    engine = {"n_workers": n_workers, "cluster": cluster}
     try:
         if sys.stderr.isatty():
             # walking the paths twice costs little next to the NLP, and sizes the bar
@@ -107,9 +137,10 @@ def _run_index(
                 length=len(files), label="Indexing", file=sys.stderr, show_pos=True
             ) as bar:
                 return indexer.index_paths(
-                    paths, db_path, model, force, batch_size, lambda source: bar.update(1)
+                    paths, db_path, model, force, batch_size, lambda source: bar.update(1),
+                    **engine,
                 )
-        return indexer.index_paths(paths, db_path, model, force, batch_size)
+        return indexer.index_paths(paths, db_path, model, force, batch_size, **engine)
     except (indexer.PipelineUnavailable, store.SchemaError) as error:
         raise click.ClickException(str(error)) from error
 

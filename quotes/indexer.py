@@ -13,7 +13,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quotes import ingest, store
+from quotes import ingest, store, workers
 from quotes.records import Article, Failure, Quote, Speaker
 
 if TYPE_CHECKING:
@@ -22,22 +22,16 @@ if TYPE_CHECKING:
 Finder = Callable[[Iterable[Article]], Iterator[tuple[Article, list[Quote] | Failure]]]
 
 
-class PipelineUnavailable(Exception):
-    """The spaCy pipeline could not be loaded; the message says how to install it."""
-
+# The spaCy pipeline could not be loaded; the message says how to install it.
+PipelineUnavailable = workers.PipelineUnavailable
 
 # The two hooks below import the NLP modules only when called, so `quotes --help`, `export`
 # and `serve` never pay for importing spaCy; tests replace them to run without a model.
 
 
 def make_finder(model: str, batch_size: int) -> Finder:
-    from quotes import pipeline
-
-    try:
-        nlp = pipeline.load(model)
-    except pipeline.ModelNotFound as error:
-        raise PipelineUnavailable(str(error)) from error
-    return lambda articles: pipeline.find_quotes(nlp, articles, batch_size=batch_size)
+    """What finds quotes in one process; every worker process makes its own."""
+    return workers.pipeline_finder(model, batch_size)
 
 
 def make_speaker_index(known: list[Speaker]) -> SpeakerIndex:
@@ -86,6 +80,8 @@ def index_paths(
     force: bool = False,
     batch_size: int = 16,
     progress_callback: Callable[[str], None] | None = None,
+    n_workers: int = 1,
+    cluster: str | object | None = None,
 ) -> Summary:
     """Index the ``.txt`` files named by ``paths`` into the database at ``db_path``.
 
@@ -95,6 +91,12 @@ def index_paths(
     carries on: each article is saved in its own transaction, so a failure leaves every row
     already stored as it was, that article's earlier rows included.
     ``progress_callback`` is called with each file's source once that file is done.
+
+    Quotes are found by ``n_workers`` processes of this machine (each loading the pipeline
+    once), or by the Dask cluster at ``cluster`` (a scheduler address or a cluster object);
+    this process alone writes, article by article in input order, so the rows are the same
+    whatever the engine. Articles are read as the workers need them: memory does not grow
+    with the number of files.
     """
     files, bad_paths = ingest.expand(paths)
     summary = Summary(files=len(files))
@@ -129,7 +131,7 @@ def index_paths(
         articles = to_process()
         first = next(articles, None)
         if first is not None:
-            find_quotes = make_finder(model, batch_size)
+            find_quotes = _engine(model, batch_size, n_workers, cluster, len(files))
             speakers = make_speaker_index(store.load_speakers(db))
             for article, quotes in find_quotes(chain([first], articles)):
                 if isinstance(quotes, Failure):
@@ -153,3 +155,21 @@ def index_paths(
     finally:
         db.close()
     return summary
+
+
+def _engine(
+    model: str, batch_size: int, n_workers: int, cluster: str | object | None, n_files: int
+) -> Finder:
+    """The finder for this run: in this process, a local pool, or a Dask cluster."""
+    if cluster is not None:
+        return workers.cluster_finder(cluster, model, batch_size, factory=make_finder)
+    # A worker with no batch of its own would only load the pipeline for nothing.
+    batches = -(-n_files // batch_size)
+    n_workers = min(n_workers, batches)
+    if n_workers <= 1:
+        return make_finder(model, batch_size)
+    # Four tasks per worker at least, so that no worker idles long while another finishes.
+    task_size = max(1, min(batch_size, n_files // (4 * n_workers)))
+    return workers.pool_finder(
+        model, batch_size, n_workers, factory=make_finder, task_size=task_size
+    )

@@ -110,7 +110,10 @@ def _warn_once(message: str) -> None:
 
 
 def find_quotes(
-    nlp: Language, articles: Iterable[Article], batch_size: int = 16
+    nlp: Language,
+    articles: Iterable[Article],
+    batch_size: int = 16,
+    max_length: int | None = None,
 ) -> Iterator[tuple[Article, list[Quote] | Failure]]:
     """Each article with its quotations, or the :class:`Failure` that stopped them, in input
     order.
@@ -120,23 +123,76 @@ def find_quotes(
     without saying which article caused it, so that batch is run again one article at a time:
     the one that fails gets its Failure and the others their quotes, exactly as a batch would
     have given them (the pipeline's results do not depend on batching).
+
+    A text longer than ``max_length`` characters (by default the pipeline's own
+    ``nlp.max_length``, past which spaCy refuses a text) goes through in paragraph-aligned
+    pieces (:func:`pieces`); its quotes keep offsets into the whole text.
     """
+    limit = nlp.max_length if max_length is None else max_length
     iterator = iter(articles)
     while batch := list(islice(iterator, batch_size)):
         try:
-            docs = list(nlp.pipe([article.text for article in batch], batch_size=batch_size))
-            results: list[list[Quote] | Failure] = [_quotes_of(doc) for doc in docs]
+            results: list[list[Quote] | Failure] = _batch(nlp, batch, batch_size, limit)
         except Exception:
-            results = [_one(nlp, article) for article in batch]
+            results = [_one(nlp, article, limit) for article in batch]
         yield from zip(batch, results)
+
+
+def pieces(text: str, limit: int) -> list[tuple[int, str]]:
+    """``text`` cut into pieces of at most ``limit`` characters, with the offset of each.
+
+    A piece ends after a blank line where one falls in the second half of its span, else
+    after a line break, else after a space; only a text with none of these is cut mid-word.
+    A report never runs over a paragraph break in the rules, so a cut there loses only what
+    reaches across paragraphs (coreference one sentence back, a continued quotation).
+    """
+    out, start = [], 0
+    while len(text) - start > limit:
+        end = start + limit
+        floor = start + limit // 2
+        cut = end
+        for separator in ("\n\n", "\n", " "):
+            k = text.rfind(separator, floor, end)
+            if k != -1:
+                cut = k + len(separator)
+                break
+        out.append((start, text[start:cut]))
+        start = cut
+    out.append((start, text[start:]))
+    return out
+
+
+def _batch(nlp: Language, batch: list[Article], batch_size: int, limit: int) -> list[list[Quote]]:
+    """Quotes of each article of a batch. Pieces go through ``nlp.pipe`` in groups of at most
+    ``batch_size`` texts and ``limit`` characters, so a long article never has all its pieces
+    in memory as Docs at once."""
+    results: list[list[Quote]] = [[] for _ in batch]
+    group: list[tuple[int, int, str]] = []
+    size = 0
+
+    def run() -> None:
+        docs = nlp.pipe([piece for _, _, piece in group], batch_size=batch_size)
+        for (n, offset, _), doc in zip(group, docs):
+            results[n].extend(quote.shifted(offset) for quote in _quotes_of(doc))
+
+    for n, article in enumerate(batch):
+        for offset, piece in pieces(article.text, limit):
+            if group and (len(group) >= batch_size or size + len(piece) > limit):
+                run()
+                group, size = [], 0
+            group.append((n, offset, piece))
+            size += len(piece)
+    if group:
+        run()
+    return results
 
 
 def _quotes_of(doc: Doc) -> list[Quote]:
     return list(doc._.quotes or [])
 
 
-def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
+def _one(nlp: Language, article: Article, limit: int) -> list[Quote] | Failure:
     try:
-        return _quotes_of(nlp(article.text))
+        return _batch(nlp, [article], 1, limit)[0]
     except Exception as error:
         return Failure.of("finding quotes", error)
