@@ -580,19 +580,31 @@ def make_runner(
         raise PipelineUnavailable(str(error)) from error
 
     class KeepDoc:
-        """Stands in for ``nlp`` so find_quotes runs unchanged while the Doc stays at hand."""
+        """Stands in for ``nlp`` so find_quotes runs unchanged while the Docs stay at hand
+        (find_quotes runs a whole batch before it yields; Docs are kept by their text)."""
 
-        doc: Doc | None = None
+        max_length = nlp.max_length
 
-        def pipe(self, *args, **kwargs):
-            for doc, context in nlp.pipe(*args, **kwargs):
-                self.doc = doc
-                yield doc, context
+        def __init__(self) -> None:
+            self.docs: dict[str, Doc] = {}
+
+        def pipe(self, texts, **kwargs):
+            for doc in nlp.pipe(texts, **kwargs):
+                self.docs[doc.text] = doc
+                yield doc
+
+        def __call__(self, text: str) -> Doc:
+            doc = self.docs[text] = nlp(text)
+            return doc
 
     def run(articles: Iterable[Article]):
         keep = KeepDoc()
         for article, quotes in pipeline.find_quotes(keep, articles, batch_size=batch_size):
-            yield article, quotes, textacy_predictions(keep.doc) if baseline else None
+            doc = keep.docs.pop(article.text, None)  # None for a text run in pieces
+            if not baseline:
+                yield article, quotes, None
+            else:  # textacy cannot read a text longer than the pipeline takes either
+                yield article, quotes, textacy_predictions(doc) if doc else Baseline([], True)
 
     return run
 

@@ -30,7 +30,9 @@ class ModelNotFound(Exception):
 
 
 @lru_cache(maxsize=None)
-def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
+def load(
+    model: str = DEFAULT_MODEL, tagger: bool = True, windowed_coreference: bool = True
+) -> Language:
     """The pipeline ``model`` with coreference (when available) and the ``quotes`` component.
 
     With ``tagger``, the attribution tagger shipped in ``quotes/data`` joins the pipeline when
@@ -60,7 +62,14 @@ def load(model: str = DEFAULT_MODEL, tagger: bool = True) -> Language:
     if tagger:
         learned.attach(nlp)
     if "quotes" not in nlp.pipe_names:
-        nlp.add_pipe("quotes", last=True)
+        # Coreference runs only around the pronouns that cues make speakers, inside the
+        # quotes component, not over whole articles (attribute.WindowedCoreference).
+        coref = next((name for name in COREF_COMPONENTS if name in nlp.pipe_names), None)
+        if windowed_coreference and coref is not None:
+            nlp.add_pipe("quotes", last=True, config={"coreference": coref})
+            nlp.disable_pipe(coref)
+        else:
+            nlp.add_pipe("quotes", last=True)
     return nlp
 
 

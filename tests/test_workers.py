@@ -212,3 +212,32 @@ def test_one_worker_two_workers_and_a_dask_cluster_export_the_same(tmp_path):
         export.export(tmp_path / "one.db", a, format="csv")
         export.export(tmp_path / "dask.db", b, format="csv")
     assert (tmp_path / "one.csv").read_text() == (tmp_path / "dask.csv").read_text()
+
+
+# --- coreference around the cues that need it -------------------------------------------------
+
+
+def test_coreference_runs_only_around_pronoun_speakers():
+    from quotes.attribute import WindowedCoreference
+
+    nlp = pipeline.load("en_quotes_sm")
+    assert "quotes_coreferee" in nlp.disabled  # not over whole articles
+    resolver = nlp.get_pipe("quotes").resolve_pronoun
+    assert isinstance(resolver, WindowedCoreference)
+    calls = []
+    component = resolver.component
+    resolver.component = lambda doc: calls.append(doc.text) or component(doc)
+    try:
+        text = (
+            "The weather was cold in the capital on Monday. Markets opened late. "
+            "Maj Gen Igor Konashenkov spoke to reporters in Moscow. "
+            '"The ruins evoke Dresden," he said. Traffic was heavy all day.'
+        )
+        quotes = nlp(text)._.quotes
+    finally:
+        resolver.component = component
+    [quote] = [q for q in quotes if q.content.text.startswith("The ruins")]
+    assert quote.method == "pronoun" and quote.speaker.name.endswith("Konashenkov")
+    # one window: the sentence before the pronoun's and that sentence up to its cue
+    assert calls == ['Maj Gen Igor Konashenkov spoke to reporters in Moscow. '
+                     '"The ruins evoke Dresden," he said']
