@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from quotes import __version__, export, indexer, ingest, store, workers
+from quotes import __version__, export, indexer, store, workers
+from quotes.ingest import fetch
 
 DEFAULT_DB = "db/quotes.db"
 
@@ -37,14 +38,15 @@ def cli() -> None:
 
     \b
     Typical use:
-        quotes index articles/      # find and attribute quotes in every .txt file
+        quotes index articles/      # every .txt and .html file in a folder
+        quotes index https://example.com/news/story.html --feed https://example.com/rss
         quotes serve                # browse them with Datasette
         quotes export > quotes.jsonl
     """
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @db_option
 @click.option(
     "--model",
@@ -52,13 +54,27 @@ def cli() -> None:
     show_default=True,
     help="spaCy pipeline to use: an installed package name or a path to a pipeline directory.",
 )
-@click.option("--force", is_flag=True, help="Re-index files even if their text is unchanged.")
+@click.option("--force", is_flag=True, help="Re-index articles even if they are unchanged.")
 @click.option(
     "--batch-size",
     default=16,
     show_default=True,
     type=click.IntRange(min=1),
     help="Articles per batch sent through the spaCy pipeline.",
+)
+@click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    metavar="URL_OR_FILE",
+    help="An RSS or Atom feed: each item's page is fetched and indexed. Repeatable.",
+)
+@click.option(
+    "--timeout",
+    default=fetch.DEFAULT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait for a web server (URLs and feeds; one attempt each, no retries).",
 )
 @click.option(
     "--verbose",
@@ -88,24 +104,41 @@ def index(
     model: str,
     force: bool,
     batch_size: int,
+    feeds: tuple[str, ...],
+    timeout: float,
     verbose: bool,
     n_workers: int,
     cluster: str | None,
 ) -> None:
-    """Find and attribute the quotes in .txt files and directories of them.
+    """Find and attribute the quotes in articles: files, directories, web pages and feeds.
 
-    Each PATH is a file, or a directory searched recursively for .txt files.
-    Files whose text has not changed since they were last indexed are skipped, so running the
-    same command again is cheap and leaves the database as it was. A file that cannot be read
-    (missing, empty, binary, not UTF-8), or on which the indexer itself fails, is reported
-    as "error: PATH: reason" and the others are still indexed; the exit status is then 1.
+    \b
+    Each PATH is one of:
+      - a text file (.txt, or any file given by name), optionally with a
+        front-matter block or a NAME.meta.json / NAME.meta.yml sidecar;
+      - an HTML page (.html, .htm, also .gz): its main text and metadata;
+      - a JSON Lines (.jsonl) or CSV (.csv) file of articles, one per record;
+      - a directory, searched recursively for .txt, .html and .htm files;
+      - an http:// or https:// URL, fetched once;
+      - "-", standard input (text, HTML or JSON Lines).
+
+    Articles whose bytes have not changed since they were last indexed are skipped, so running
+    the same command again is cheap and leaves the database as it was. A source that cannot be
+    read (missing, empty, binary, not UTF-8, a URL that fails), or on which the indexer itself
+    fails, is reported as "error: SOURCE: reason" and the others are still indexed; the exit
+    status is then 1. Several `quotes index` may write to one database at once: speakers are
+    merged against the database inside each article's transaction.
     """
+    if not paths and not feeds:
+        raise click.UsageError("give at least one PATH or --feed")
     # Library warnings (no coreference for this model, ...) read like the per-file ones.
     with warnings.catch_warnings():
         warnings.showwarning = lambda message, *args, **kwargs: click.secho(
             f"warning: {message}", fg="yellow", err=True
         )
-        summary = _run_index(paths, db_path, model, force, batch_size, n_workers, cluster)
+        summary = _run_index(
+            paths, db_path, model, force, batch_size, feeds, timeout, n_workers, cluster
+        )
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     for problem in summary.failed:
@@ -125,22 +158,32 @@ def _run_index(
     model: str,
     force: bool,
     batch_size: int,
-    n_workers: int,
-    cluster: str | None,
+    feeds: tuple[str, ...] = (),
+    timeout: float = fetch.DEFAULT_TIMEOUT,
+    n_workers: int = 1,
+    cluster: str | None = None,
 ) -> indexer.Summary:
-    engine = {"n_workers": n_workers, "cluster": cluster}
+    options = dict(feeds=feeds, timeout=timeout, n_workers=n_workers, cluster=cluster)
     try:
         if sys.stderr.isatty():
-            # walking the paths twice costs little next to the NLP, and sizes the bar
-            files, _ = ingest.expand(paths)
             with click.progressbar(
-                length=len(files), label="Indexing", file=sys.stderr, show_pos=True
+                length=1, label="Indexing", file=sys.stderr, show_pos=True
             ) as bar:
+
+                def on_total(total: int) -> None:
+                    bar.length = max(total, 1)
+
                 return indexer.index_paths(
-                    paths, db_path, model, force, batch_size, lambda source: bar.update(1),
-                    **engine,
+                    paths,
+                    db_path,
+                    model,
+                    force,
+                    batch_size,
+                    lambda source: bar.update(1),
+                    on_total=on_total,
+                    **options,
                 )
-        return indexer.index_paths(paths, db_path, model, force, batch_size, **engine)
+        return indexer.index_paths(paths, db_path, model, force, batch_size, **options)
     except (indexer.PipelineUnavailable, store.SchemaError) as error:
         raise click.ClickException(str(error)) from error
 
@@ -160,7 +203,9 @@ def export_command(db_path: str, format_: str) -> None:
 
     Each record has source, article_id, quote_id, text, start, end, kind, cue, cue_start,
     cue_end, speaker, speaker_kind, speaker_id, speaker_mention, speaker_start, speaker_end,
-    method and confidence. Offsets are character offsets into the article text as read.
+    method, confidence, the article's outlet, published, author, url and language, and
+    statement_id (shared by quotes reporting the same statement). Offsets are character
+    offsets into the article text as stored (articles.text).
     """
     try:
         export.export(existing_db(db_path), sys.stdout, format_)
@@ -198,21 +243,160 @@ def serve(db_path: str, host: str, port: int, metadata_path: str | None) -> None
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @db_option
 @click.option("--limit", default=0, type=click.IntRange(min=0), help="Show at most this many.")
-def speakers(db_path: str, limit: int) -> None:
-    """List speakers, most quoted first: id, quotes, articles, kind and name."""
-    db = store.open_db(existing_db(db_path), create=False)
+@click.pass_context
+def speakers(ctx: click.Context, db_path: str, limit: int) -> None:
+    """List speakers, most quoted first: id, quotes, articles, kind and name.
+
+    \b
+    An editor's corrections, kept across re-indexing:
+        quotes speakers merge 4 7        # speaker 7 is speaker 4
+        quotes speakers split 4 arts/x.txt --name "Tom Roe"
+        quotes speakers overrides        # list them; --delete N forgets one
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = db_path  # `quotes speakers --db X merge ...` means X too
+        return
+    db = _open_existing(db_path)
     try:
         for n, row in enumerate(store.speaker_rows(db), start=1):
             titles = f" ({', '.join(row['titles'])})" if row["titles"] else ""
             # one line per speaker, even if a name was taken across a line break
             name = " ".join(f"{row['name']}{titles}".split())
+            scope = " [this article only]" if row.get("article_id") is not None else ""
             click.echo(
                 f"{row['id']:>5}  {row['quotes']:>4} quotes  {row['articles']:>3} articles  "
-                f"{row['kind']:<12}  {name}"
+                f"{row['kind']:<12}  {name}{scope}"
             )
+            if n == limit:
+                break
+    finally:
+        db.close()
+
+
+def _open_existing(db_path: str) -> store.Database:
+    try:
+        return store.open_db(existing_db(db_path), create=False)
+    except store.SchemaError as error:
+        raise click.ClickException(str(error)) from error
+
+
+sub_db_option = click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help=f"SQLite database holding the index (default: the --db given to `speakers`, else {DEFAULT_DB}).",
+)
+
+
+@speakers.command("merge")
+@click.argument("into", type=int)
+@click.argument("others", nargs=-1, required=True, type=int, metavar="OTHER...")
+@sub_db_option
+@click.pass_context
+def speakers_merge(
+    ctx: click.Context, into: int, others: tuple[int, ...], db_path: str | None
+) -> None:
+    """Make speakers OTHER... one speaker with INTO (ids as `quotes speakers` lists them).
+
+    Their quotes move to INTO and their names become its aliases. Each name is recorded as an
+    override, so re-indexing (--force included) resolves it to INTO again. A generic
+    description ("the company") is merged only for its own article.
+    """
+    from quotes.speakers import normalise
+
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
+    try:
+        merged = store.merge_speakers(db, into, others, normalise)
+    except (store.NotFound, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.close()
+    click.echo(f"{merged.id}  {merged.name} (aliases: {', '.join(merged.aliases) or 'none'})")
+
+
+@speakers.command("split")
+@click.argument("speaker_id", type=int, metavar="ID")
+@click.argument("source")
+@click.option("--name", help="Name of the new speaker (default: the same name).")
+@sub_db_option
+@click.pass_context
+def speakers_split(
+    ctx: click.Context, speaker_id: int, source: str, name: str | None, db_path: str | None
+) -> None:
+    """Give speaker ID's quotes in the article SOURCE to a new speaker.
+
+    SOURCE is the article's path as stored (the `source` column, as given to `quotes index`).
+    The split is recorded as an override, so re-indexing keeps that article's quotes apart.
+    """
+    from quotes.speakers import normalise
+
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
+    try:
+        new = store.split_speaker(db, speaker_id, source, name, normalise)
+    except store.NotFound as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.close()
+    click.echo(f"{new.id}  {new.name}")
+
+
+@speakers.command("overrides")
+@sub_db_option
+@click.option("--delete", "delete_id", type=int, help="Forget the override with this id.")
+@click.pass_context
+def speakers_overrides(ctx: click.Context, db_path: str | None, delete_id: int | None) -> None:
+    """List the editor's merges and splits, oldest first, or forget one with --delete.
+
+    A forgotten override stops applying when the articles concerned are next re-indexed
+    (use `quotes index --force` to apply the change everywhere at once).
+    """
+    db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
+    try:
+        if delete_id is not None:
+            store.delete_override(db, delete_id)
+            return
+        for row in store.override_rows(db):
+            if row["action"] == "merge":
+                where = f" in {row['source']}" if row["source"] else ""
+                click.echo(f"{row['id']:>5}  merge  '{row['key']}'{where} -> "
+                           f"{row['speaker_id']} {row['name']}")
+            else:
+                click.echo(f"{row['id']:>5}  split  {row['from_id']} in {row['source']} -> "
+                           f"{row['speaker_id']} {row['name']}")
+    except store.NotFound as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.close()
+
+
+@cli.command("statements")
+@db_option
+@click.option("--limit", default=0, type=click.IntRange(min=0), help="Show at most this many.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Group every stored quote again from scratch first (after changing the rules).",
+)
+def statements_command(db_path: str, limit: int, rebuild: bool) -> None:
+    """List statements reported more than once, most articles first, with each wording.
+
+    A statement groups quotes that report the same words (exact, reworded or paraphrased),
+    across articles and outlets; see README, "Statements across outlets".
+    """
+    db = _open_existing(db_path)
+    try:
+        if rebuild:
+            store.group_all(db, indexer.group_statements)
+        for n, statement in enumerate(store.statement_rows(db), start=1):
+            click.echo(f"{statement['id']:>5}  {statement['articles']} articles  "
+                       f"{statement['quotes']} quotes  {' '.join(statement['text'].split())}")
+            for q in statement["wordings"]:
+                who = q["speaker"] or "(no speaker)"
+                click.echo(f"         {q['source']}  {who}: {' '.join(q['text'].split())}")
             if n == limit:
                 break
     finally:

@@ -23,7 +23,7 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -600,11 +600,31 @@ def make_runner(
     def run(articles: Iterable[Article]):
         keep = KeepDoc()
         for article, quotes in pipeline.find_quotes(keep, articles, batch_size=batch_size):
-            doc = keep.docs.pop(article.text, None)  # None for a text run in pieces
+            # Docs are of the pipeline's view of the article (quotes.ingest.view)
+            doc = keep.docs.pop(ingest.view(article).text, None)  # None: run in pieces
             if not baseline:
                 yield article, quotes, None
-            else:  # textacy cannot read a text longer than the pipeline takes either
-                yield article, quotes, textacy_predictions(doc) if doc else Baseline([], True)
+                continue
+            # textacy cannot read a text longer than the pipeline takes either
+            found = textacy_predictions(doc) if doc is not None else Baseline([], True)
+            found.predictions = [_stored(article, p) for p in found.predictions]
+            yield article, quotes, found
+
+    def _stored(article: Article, found: Predicted) -> Predicted:
+        view = ingest.view(article)
+        if view.identical:
+            return found
+        start, end = view.start(found.start), view.end(found.end)
+        mention = {}
+        if found.speaker_start is not None and found.speaker_end is not None:
+            mention = {
+                "speaker_start": view.start(found.speaker_start),
+                "speaker_end": view.end(found.speaker_end),
+            }
+        cue = {}
+        if found.cue_start is not None and found.cue_end is not None:
+            cue = {"cue_start": view.start(found.cue_start), "cue_end": view.end(found.cue_end)}
+        return replace(found, start=start, end=end, text=article.text[start:end], **mention, **cue)
 
     return run
 

@@ -38,6 +38,14 @@ FIELDS = (
     "speaker_end",
     "method",
     "confidence",
+    # the article's metadata (empty for a text file that gives none)
+    "outlet",
+    "published",
+    "author",
+    "url",
+    "language",
+    # quotes reporting the same statement share it (quotes.statements)
+    "statement_id",
 )
 FORMATS = ("jsonl", "csv")
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest, store, workers
-from quotes.records import Article, Failure, Quote, Speaker
+from quotes.ingest import fetch
+from quotes.records import Article, Failure, Quote, Speaker, SpeakerOverride
 
 if TYPE_CHECKING:
     from quotes.speakers import SpeakerIndex
@@ -34,10 +35,19 @@ def make_finder(model: str, batch_size: int) -> Finder:
     return workers.pipeline_finder(model, batch_size)
 
 
-def make_speaker_index(known: list[Speaker]) -> SpeakerIndex:
+def make_speaker_index(
+    known: list[Speaker], overrides: list[SpeakerOverride] | None = None
+) -> SpeakerIndex:
     from quotes.speakers import SpeakerIndex
 
-    return SpeakerIndex(known)
+    return SpeakerIndex(known, overrides)
+
+
+def group_statements(db, new_quote_ids: list[int], old_statement_ids: set[int]) -> None:
+    """Attach an article's new quotes to the statements they report (quotes.statements)."""
+    from quotes import statements
+
+    statements.update(db, new_quote_ids, old_statement_ids)
 
 
 @dataclass
@@ -80,17 +90,23 @@ def index_paths(
     force: bool = False,
     batch_size: int = 16,
     progress_callback: Callable[[str], None] | None = None,
+    feeds: Iterable[str] = (),
+    timeout: float = fetch.DEFAULT_TIMEOUT,
+    on_total: Callable[[int], None] | None = None,
     n_workers: int = 1,
     cluster: str | object | None = None,
 ) -> Summary:
-    """Index the ``.txt`` files named by ``paths`` into the database at ``db_path``.
+    """Index the articles named by ``paths`` and ``feeds`` into the database at ``db_path``.
 
-    A file whose text is unchanged since it was last indexed is skipped unless ``force``.
-    A file that cannot be read, or on which any stage fails (the spaCy pipeline, quote
+    ``paths`` are files, directories, URLs or ``-`` (standard input); ``feeds`` are RSS or Atom
+    feeds (URLs or files) whose items' pages are fetched, each URL once with ``timeout``.
+    A file whose bytes are unchanged since it was last indexed is skipped unless ``force``.
+    A source that cannot be read, or on which any stage fails (the spaCy pipeline, quote
     extraction, speaker resolution, storing), is recorded in ``Summary.failed`` and the run
     carries on: each article is saved in its own transaction, so a failure leaves every row
     already stored as it was, that article's earlier rows included.
-    ``progress_callback`` is called with each file's source once that file is done.
+    ``progress_callback`` is called with each source once that source is done, ``on_total``
+    once with how many sources there are.
 
     Quotes are found by ``n_workers`` processes of this machine (each loading the pipeline
     once), or by the Dask cluster at ``cluster`` (a scheduler address or a cluster object);
@@ -98,59 +114,82 @@ def index_paths(
     whatever the engine. Articles are read as the workers need them: memory does not grow
     with the number of files.
     """
-    files, bad_paths = ingest.expand(paths)
+    fetcher = fetch.Fetcher(timeout=timeout)
+    files, bad_paths = ingest.expand(paths, feeds, fetcher)
+    if on_total:
+        on_total(len(files))
     summary = Summary(files=len(files))
     summary.failed.extend(Problem(bad.source, bad.reason) for bad in bad_paths)
     done = progress_callback or (lambda source: None)
     db = store.open_db(db_path)
     try:
+        if store.statements_pending(db):
+            # an index written before statements existed: group what it holds first
+            store.group_all(db, group_statements)
         known = store.article_hashes(db)
+        finishing: dict[str, str] = {}  # an article's source -> the input it ends
 
         def fail(source: str, failure: Failure) -> None:
             summary.failed.append(Problem(source, failure.reason, failure.detail))
-            done(source)
+
+        def finished(article: Article) -> None:
+            if article.source in finishing:
+                done(finishing.pop(article.source))
 
         def to_process() -> Iterator[Article]:
             for source in files:
+                # one file of records holds many articles; each bad one is its own problem
+                todo = []
                 try:
-                    article = ingest.read_article(source)
-                except ingest.BadInput as bad:
-                    summary.failed.append(Problem(bad.source, bad.reason))
-                    done(source)
-                    continue
+                    for article in ingest.read(source, fetcher):
+                        if isinstance(article, ingest.BadInput):
+                            summary.failed.append(Problem(article.source, article.reason))
+                        elif not force and known.get(article.source) == article.sha256:
+                            summary.unchanged += 1
+                        else:
+                            todo.append(article)
                 except Exception as error:
-                    fail(source, Failure.of("reading the file", error))
+                    # a bug in reading one source costs that source only
+                    fail(str(source), Failure.of("reading the file", error))
+                if not todo:
+                    done(str(source))
                     continue
-                if not force and known.get(source) == article.sha256:
-                    summary.unchanged += 1
-                    done(source)
-                    continue
-                summary.warnings.extend(Problem(source, w) for w in ingest.warnings(article))
-                yield article
+                finishing[todo[-1].source] = str(source)  # done once its last article is saved
+                for article in todo:
+                    summary.warnings.extend(
+                        Problem(article.source, w) for w in ingest.warnings(article)
+                    )
+                    yield article
 
         articles = to_process()
         first = next(articles, None)
         if first is not None:
             find_quotes = _engine(model, batch_size, n_workers, cluster, len(files))
-            speakers = make_speaker_index(store.load_speakers(db))
+            # Speakers are merged inside each article's write transaction against the rows
+            # the database holds then, not a copy loaded here: another `quotes index` may be
+            # writing to the same database.
+            speakers = store.SpeakerCache(make_speaker_index)
             for article, quotes in find_quotes(chain([first], articles)):
                 if isinstance(quotes, Failure):
                     fail(article.source, quotes)
+                    finished(article)
                     continue
-                stage = "resolving speakers"
                 try:
-                    resolved = [
-                        (q, speakers.resolve(q.speaker) if q.speaker else None) for q in quotes
-                    ]
-                    stage = "storing"
-                    store.save_article(db, article, resolved)
+                    store.index_article(db, article, quotes, speakers, group_statements)
+                except store.ResolvingFailed as error:
+                    fail(article.source, Failure.of("resolving speakers", error.error))
+                    finished(article)
+                    continue
                 except Exception as error:
-                    fail(article.source, Failure.of(stage, error))
+                    fail(article.source, Failure.of("storing", error))
+                    finished(article)
                     continue
                 summary.indexed += 1
                 summary.quotes += len(quotes)
-                done(article.source)
-            store.prune_speakers(db)
+                finished(article)
+        # Every run, even one that found nothing to do: a crash (or another process's article
+        # dropping someone's last quote) can leave speakers without quotes.
+        store.prune_speakers(db)
         summary.totals = store.counts(db)
     finally:
         db.close()

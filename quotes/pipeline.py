@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from . import (
     attribute,  # noqa: F401  (registers the "quotes" factory)
+    ingest,
     learned,
 )
 from .records import Article, Failure, Quote
@@ -127,6 +128,10 @@ def find_quotes(
     """Each article with its quotations, or the :class:`Failure` that stopped them, in input
     order.
 
+    The pipeline reads each article's normalised view (one kind of line break, no front matter
+    or boilerplate lines: :mod:`quotes.ingest.view`); the quotes' offsets are mapped back to
+    the stored text.
+
     Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
     pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
     without saying which article caused it, so that batch is run again one article at a time:
@@ -178,14 +183,16 @@ def _batch(nlp: Language, batch: list[Article], batch_size: int, limit: int) -> 
     results: list[list[Quote]] = [[] for _ in batch]
     group: list[tuple[int, int, str]] = []
     size = 0
+    # the pipeline reads each article's view (quotes.ingest.view); offsets go back through it
+    views = [ingest.view(article) for article in batch]
 
     def run() -> None:
         docs = nlp.pipe([piece for _, _, piece in group], batch_size=batch_size)
         for (n, offset, _), doc in zip(group, docs):
-            results[n].extend(quote.shifted(offset) for quote in _quotes_of(doc))
+            results[n].extend(views[n].restore(q.shifted(offset)) for q in _quotes_of(doc))
 
-    for n, article in enumerate(batch):
-        for offset, piece in pieces(article.text, limit):
+    for n, view in enumerate(views):
+        for offset, piece in pieces(view.text, limit):
             if group and (len(group) >= batch_size or size + len(piece) > limit):
                 run()
                 group, size = [], 0

@@ -15,17 +15,42 @@ METHODS = ("explicit", "pronoun", "nominal", "continuation", "none")
 SPEAKER_KINDS = ("person", "organization", "group")
 
 
+# Article metadata columns, in the order the database and the export carry them.
+METADATA_FIELDS = ("outlet", "published", "author", "url", "language")
+
+
 @dataclass(frozen=True)
 class Article:
-    """One input file, its text exactly as decoded from UTF-8."""
+    """One article as it will be indexed: its stored text, metadata and what to leave unread.
 
-    source: str  # the path as given on the command line
+    ``text`` is what quote offsets index: a text file's characters as decoded from UTF-8, the
+    extracted main text of an HTML page, the ``text`` field of a JSON Lines or CSV record.
+    """
+
+    source: str  # the path as given on the command line, a URL, or FILE#ID for a record
     text: str
     title: str | None = None
+    outlet: str | None = None  # "The Coastal Gazette"
+    published: str | None = None  # ISO 8601 date or date and time
+    author: str | None = None
+    url: str | None = None  # the article's canonical address
+    language: str | None = None  # BCP 47 tag as the source gives it ("en", "en-GB")
+    # SHA-256 of the original bytes (a page's HTML, a file with its sidecar); None: of text
+    digest: str | None = None
+    # (start, end) ranges of ``text`` that are not the article's own words (front matter,
+    # subscription and "read more" lines): the pipeline never reads them, offsets still count them
+    skip: tuple[tuple[int, int], ...] = ()
+    # what reading it noticed that does not stop it being indexed (an unknown front-matter key)
+    notes: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """What decides "unchanged": the original bytes' SHA-256, else the text's."""
+        return self.digest or hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def metadata(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in METADATA_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -131,3 +156,37 @@ class Speaker:
     titles: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     id: int | None = None
+    # Set for a generic description ("the company", "the union"): a speaker only within that
+    # article, never merged with the same words in another one.
+    article_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SpeakerOverride:
+    """An editor's decision about speakers, kept apart from the derived rows so that
+    re-indexing applies it again.
+
+    ``merge``: a name (its :func:`quotes.speakers.normalise` key) always means ``speaker_id``;
+    only in the article ``source`` when that is set (a generic description's name).
+    ``split``: in the article ``source``, what resolves to ``from_id`` (or, once that speaker
+    is gone, a mention with the name ``key``) is ``speaker_id`` instead.
+    """
+
+    action: str  # "merge" or "split"
+    speaker_id: int
+    kind: str
+    name: str  # the name the target speaker gets when it has to be created again
+    key: str | None = None
+    source: str | None = None
+    from_id: int | None = None  # split
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One stored quote as the statement grouping (quotes.statements) sees it."""
+
+    quote_id: int
+    text: str
+    speaker_id: int | None
+    speaker_kind: str | None
+    statement_id: int | None

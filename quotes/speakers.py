@@ -6,6 +6,13 @@ and for organisations on a unique fuller name with the same head noun ("defence 
 "Russian defence ministry") or on a unique acronym ("U.N." and "United Nations", "SDF forces"
 and "Syrian Democratic Forces"). Anything ambiguous becomes a new speaker rather than a wrong
 merge.
+
+Across articles the same name is one speaker, with two exceptions. A generic description ("the
+company", "the union", "Council", "officials"; see :func:`is_generic`) is a speaker only within
+its article: "The company said ..." in two unrelated articles are two companies. And a name
+met with a different kind (a person in one article, an organisation in another) is a different
+speaker, unless both were met in the same article. An editor's merges and splits
+(:class:`quotes.records.SpeakerOverride`) come before every rule, so re-indexing keeps them.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from .records import Speaker, SpeakerRef
+from .cues import ORG_NAME_WORDS, ORG_NOUNS, ROLE_NOUNS
+from .records import Speaker, SpeakerOverride, SpeakerRef
 
 # Country adjectives that name the same state as the country ("Russian"/"Russia's" ministry).
 DEMONYMS = {
@@ -69,6 +77,61 @@ def _could_be_acronym(word: str) -> bool:
     return 2 <= len(word) <= 6 and word.isalpha()
 
 
+# Nouns that describe a speaker without naming one: "The company said" in one article and in
+# another are two companies. Capitalised, they are still descriptions ("Officials said",
+# "Council said" in a local paper), so capitals alone do not make a name.
+GENERIC_WORDS = ROLE_NOUNS | ORG_NOUNS | ORG_NAME_WORDS | frozenset("""
+    people person man woman men women residents locals citizens voters students parents
+    doctors nurses teachers police officers soldiers troops fighters rebels militants
+    protesters demonstrators workers employees staff members lawmakers legislators senators
+    governor mayor judge prosecutor prosecutors defendant family families friends neighbours
+    neighbors victims survivors scientists critics supporters opponents observers insiders
+    company companies firm firms manufacturer retailer operator owner owners board club team
+    campaign newspaper paper magazine channel broadcaster station hospital school university
+    church mosque city town village county state country nation region province district
+    spokesmen spokeswomen chiefs heads ministers secretaries envoys ambassadors authors
+    coalition union council forces government ministry
+""".split())
+# Capitalised modifiers that do not make a description a name ("Defence Ministry": whose?).
+GENERIC_MODIFIERS = frozenset("""
+    the a an local senior top former deputy chief defence defense foreign interior health
+    finance justice state national federal central public general security education trade
+    labour labor economy environment city town county regional district new
+""".split())
+
+
+def _singular_word(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def is_generic(name: str) -> bool:
+    """Is ``name`` a description rather than a name ("the company", "Council", "officials")?
+
+    A name has a word that is capitalised and not a generic noun or modifier ("Syrian
+    activists", "Harbour Council", "US-led coalition"), an acronym ("UN") or a digit ("G7").
+    """
+    # "The company said ..." in two unrelated articles became one speaker "company".
+    words = re.findall(r"\w[\w'’.&-]*", name)
+    if not words:
+        return True
+    for word in words:
+        core = word.strip(".'’-")
+        if any(ch.isdigit() for ch in core) or sum(ch.isupper() for ch in core) >= 2:
+            return False
+        if core[:1].isupper():
+            low = core.lower()
+            if low in GENERIC_MODIFIERS or low in GENERIC_WORDS:
+                continue
+            if _singular_word(low) in GENERIC_WORDS:
+                continue
+            return False
+    return True
+
+
 def _title_key(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
@@ -76,10 +139,20 @@ def _title_key(title: str) -> str:
 class SpeakerIndex:
     """Canonical speakers, resolved one mention at a time; deterministic for a given order."""
 
-    def __init__(self, known: list[Speaker]) -> None:
+    def __init__(
+        self, known: list[Speaker], overrides: list[SpeakerOverride] | None = None
+    ) -> None:
         self.speakers: list[Speaker] = []
         self._before: dict[int, tuple] = {}
         self._by_key: dict[str, list[Speaker]] = {}
+        self._article: int | None = None
+        self._here: list[Speaker] = []  # speakers resolved in the current article
+        overrides = overrides or []
+        # later overrides win over earlier ones for the same name
+        self._merges = {(o.key, o.source): o for o in overrides if o.action == "merge"}
+        self._splits = {(o.source, o.from_id): o for o in overrides if o.action == "split"}
+        self._split_rules = [o for o in overrides if o.action == "split"]
+        self._hidden: set[int] = set()  # split targets, in the article they were split in
         for speaker in known:
             copy = replace(speaker, titles=list(speaker.titles), aliases=list(speaker.aliases))
             self._before[id(copy)] = self._state(copy)
@@ -107,14 +180,64 @@ class SpeakerIndex:
             if id(s) not in self._before or self._before[id(s)] != self._state(s)
         ]
 
-    def resolve(self, ref: SpeakerRef) -> Speaker:
-        match = self._match(ref)
+    def resolve(
+        self, ref: SpeakerRef, article_id: int | None = None, source: str | None = None
+    ) -> Speaker:
+        """The canonical speaker for ``ref``, met in article ``article_id`` (at ``source``).
+
+        Without an article, generic descriptions are not scoped (as in ``quotes eval``, which
+        resolves in memory).
+        """
+        if article_id != self._article:
+            self._article, self._here = article_id, []
+            # In an article an editor split, the new speaker is reached only through the
+            # split: "Lee" there must still find the speaker it was split from.
+            self._hidden = {o.speaker_id for o in self._split_rules if o.source == source}
+        key = normalise(ref.name)
+        rule = self._merges.get((key, source)) or self._merges.get((key, None))
+        match = self._by_id(rule.speaker_id, rule) if rule else self._match(ref)
+        if match is None:
+            match = self._split_of_pruned(key, source)
         if match is None:
             name = " and ".join(ref.members) if ref.kind == "group" and ref.members else ref.name
-            match = Speaker(name=name, kind=ref.kind)
+            generic = article_id is not None and not ref.members and is_generic(name)
+            match = Speaker(name=name, kind=ref.kind, article_id=article_id if generic else None)
             self._add(match)
+        split = self._splits.get((source, match.id)) if match.id is not None else None
+        if split is not None:
+            # The editor said this article's speaker is someone else.
+            match = self._by_id(split.speaker_id, split)
         self._update(match, ref)
+        if match not in self._here:
+            self._here.append(match)
         return match
+
+    def _split_of_pruned(self, key: str, source: str | None) -> Speaker | None:
+        """The split's speaker for a mention of the name split from ("Lee" or "Ann Lee"),
+        once the speaker split from has gone (its last other quote was removed)."""
+        live = {s.id for s in self.speakers}
+        for rule in self._split_rules:
+            if rule.source != source or rule.from_id in live or not rule.key:
+                continue
+            words, theirs = key.split(), rule.key.split()
+            if words and theirs[-len(words):] == words:
+                return self._by_id(rule.speaker_id, rule)
+        return None
+
+    def _by_id(self, speaker_id: int, rule: SpeakerOverride) -> Speaker:
+        """The speaker an override names, brought back under its id if it had been pruned."""
+        for s in self.speakers:
+            if s.id == speaker_id:
+                return s
+        speaker = Speaker(name=rule.name, kind=rule.kind, id=speaker_id)
+        self._add(speaker)
+        return speaker
+
+    def _visible(self, speaker: Speaker) -> bool:
+        """Generic descriptions from other articles are not candidates."""
+        if speaker.id in self._hidden:
+            return False
+        return speaker.article_id is None or speaker.article_id == self._article
 
     def _match(self, ref: SpeakerRef) -> Speaker | None:
         if ref.kind == "group" and ref.members:
@@ -126,10 +249,23 @@ class SpeakerIndex:
                     return s
             return None
         key = normalise(ref.name)
-        exact = [s for s in self._by_key.get(key, []) if s.kind != "group"]
+        if self._article is not None and is_generic(ref.name):
+            # "The company said" names a company only within its article.
+            scoped = [s for s in self._by_key.get(key, []) if s.article_id == self._article]
+            same = [s for s in scoped if s.kind == ref.kind]
+            return (same or scoped or [None])[0]
+        # "Syrian activists" in two articles is one group (a group with no member names
+        # matches on its name, as people and organisations do).
+        exact = [s for s in self._by_key.get(key, []) if self._visible(s)]
+        exact = [s for s in exact if s.kind != "group" or ref.kind == "group"]
         same_kind = [s for s in exact if s.kind == ref.kind]
-        if same_kind or exact:
-            return (same_kind or exact)[0]
+        if same_kind:
+            return same_kind[0]
+        # The same name as another kind is the same speaker only within one article (the
+        # recogniser called it both); across articles it is evidence of two speakers.
+        here = [s for s in exact if s in self._here or self._article is None]
+        if here:
+            return here[0]
         if ref.kind == "person":
             return self._person(key)
         if ref.kind == "organization":
@@ -140,7 +276,7 @@ class SpeakerIndex:
         words = key.split()
         if not words:
             return None
-        people = [s for s in self.speakers if s.kind == "person"]
+        people = [s for s in self.speakers if s.kind == "person" and self._visible(s)]
         if len(words) == 1:
             # "Konashenkov" is the known person with that surname, when there is just one.
             hits = [s for s in people if normalise(s.name).split()[-1:] == words]
@@ -164,7 +300,7 @@ class SpeakerIndex:
         head, mine = words[-1], set(words)
         hits = []
         for s in self.speakers:
-            if s.kind != "organization":
+            if s.kind != "organization" or not self._visible(s):
                 continue
             theirs = normalise(s.name).split()
             if len(theirs) >= 2 and theirs[-1] == head and (
@@ -176,7 +312,7 @@ class SpeakerIndex:
     def _acronym(self, words: list[str], acronym_written: bool = True) -> Speaker | None:
         """ "U.N." for a known "United Nations", "SDF forces" for "Syrian Democratic Forces",
         or a full name for a known acronym: one unique organisation whose initials agree."""
-        orgs = [s for s in self.speakers if s.kind == "organization"]
+        orgs = [s for s in self.speakers if s.kind == "organization" and self._visible(s)]
         hits = []
         if words and len(words) <= 2 and _could_be_acronym(words[0]) and acronym_written:
             rest = words[1:]

@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import sqlite_utils
 from sqlite_utils.db import Database
 
-from quotes.records import Article, Quote, Speaker
+from quotes.records import (
+    METADATA_FIELDS,
+    Article,
+    Quote,
+    Speaker,
+    SpeakerOverride,
+    SpeakerRef,
+    Wording,
+)
 
 # -- schema -----------------------------------------------------------------------------------
 #
@@ -115,7 +125,95 @@ def _add_views(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_create_tables, _add_search, _add_views]
+def _add_article_metadata(db: Database) -> None:
+    """Where and when an article appeared and who wrote it, for "who said what, where and
+    when": nullable columns (a bare text file has none of them), and quotes_view carries the
+    outlet and date so quotes can be faceted by them."""
+    for column in METADATA_FIELDS:
+        db["articles"].add_column(column, str)
+    db["articles"].create_index(["outlet"])
+    db["articles"].create_index(["published"])
+    # Articles indexed before this version were read differently (an HTML page as its markup,
+    # boilerplate lines and front matter as text) and have no metadata yet: forgetting their
+    # hashes makes the next `quotes index` of the same files read them again. Rows stay.
+    db.execute("update articles set sha256 = ''")
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
+def _add_speaker_identity(db: Database) -> None:
+    """Generic descriptions scoped to their article, editors' overrides, ids never reused."""
+    # "The company said ..." in two unrelated articles must not be one speaker "company".
+    db.execute("ALTER TABLE speakers ADD COLUMN article_id INTEGER REFERENCES articles(id)")
+    db["speakers"].create_index(["article_id"])
+    db["speaker_overrides"].create(
+        {
+            "id": int,
+            "action": str,
+            "speaker_id": int,
+            "kind": str,
+            "name": str,
+            "key": str,
+            "source": str,
+            "from_id": int,
+        },
+        pk="id",
+        not_null={"action", "speaker_id", "kind", "name"},
+    )
+    # The highest speaker id ever given, so a pruned speaker's id (and page) never names
+    # someone else later.
+    db["sequences"].create({"name": str, "value": int}, pk="name")
+    highest = db.execute("select coalesce(max(id), 0) from speakers").fetchone()[0]
+    db["sequences"].insert({"name": "speakers", "value": highest})
+
+
+def _add_statements(db: Database) -> None:
+    """Quotes reporting the same statement, across articles and outlets (quotes.statements)."""
+    db["statements"].create(
+        {"id": int, "text": str, "quotes": int, "articles": int}, pk="id", not_null={"text"}
+    )
+    db.execute("ALTER TABLE quotes ADD COLUMN statement_id INTEGER REFERENCES statements(id)")
+    db["quotes"].create_index(["statement_id"])
+    if db["quotes"].count:
+        # quotes indexed before statements existed: the next `quotes index` groups them
+        db["sequences"].insert({"name": "statements_pending", "value": 1})
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _create_tables,
+    _add_search,
+    _add_views,
+    _add_article_metadata,
+    _add_speaker_identity,
+    _add_statements,
+]
 
 
 class SchemaError(Exception):
@@ -138,7 +236,11 @@ def migrate(db: Database, migrations: Sequence[Callable[[Database], None]] = MIG
             f"understands ({len(migrations)}); upgrade quotes"
         )
     for number, migration in enumerate(migrations[version:], start=version + 1):
-        with db.atomic():
+        with _write_transaction(db):
+            # Read again under the write lock: another process opening the same new
+            # database at the same moment may have applied it already.
+            if schema_version(db) >= number:
+                continue
             migration(db)
             # user_version lives in the file header and commits with the transaction
             db.execute(f"PRAGMA user_version = {number}")
@@ -174,9 +276,175 @@ def load_speakers(db: Database) -> list[Speaker]:
             kind=row["kind"],
             titles=json.loads(row["titles"] or "[]"),
             aliases=json.loads(row["aliases"] or "[]"),
+            article_id=row["article_id"],
         )
         for row in db.query("select * from speakers order by id")
     ]
+
+
+def load_overrides(db: Database) -> list[SpeakerOverride]:
+    """The editor's merges and splits, oldest first."""
+    return [
+        SpeakerOverride(
+            action=row["action"],
+            speaker_id=row["speaker_id"],
+            kind=row["kind"],
+            name=row["name"],
+            key=row["key"],
+            source=row["source"],
+            from_id=row["from_id"],
+        )
+        for row in db.query("select * from speaker_overrides order by id")
+    ]
+
+
+class Resolver(Protocol):
+    def resolve(
+        self, ref: SpeakerRef, article_id: int | None = None, source: str | None = None
+    ) -> Speaker: ...
+
+
+class SpeakerCache:
+    """The database's speakers, for resolving an article's mentions inside its transaction.
+
+    Two ``quotes index`` on one database each used to load the speakers once and write from
+    that stale copy (one person became two speakers, titles were lost). The copy is now
+    checked inside each article's write transaction, which holds the write lock, and loaded
+    again whenever another connection has committed since (``PRAGMA data_version``), so every
+    merge is against what the database holds at that moment.
+    """
+
+    def __init__(
+        self, make_index: Callable[[list[Speaker], list[SpeakerOverride]], Resolver]
+    ) -> None:
+        self.make_index = make_index
+        self._index: Resolver | None = None
+        self._version: int | None = None
+        self.loads = 0  # how many times the speakers were read (for tests)
+
+    def current(self, db: Database) -> Resolver:
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if self._index is None or version != self._version:
+            self._index = self.make_index(load_speakers(db), load_overrides(db))
+            self._version = version
+            self.loads += 1
+        return self._index
+
+    def forget(self) -> None:
+        """Drop the copy (after a rollback, whose ids and renames never reached the file)."""
+        self._index = None
+
+
+@contextmanager
+def _write_transaction(db: Database) -> Iterator[None]:
+    """One transaction that takes the write lock before it reads (BEGIN IMMEDIATE)."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+StatementGrouper = Callable[[Database, list[int], set[int]], None]
+
+
+class ResolvingFailed(Exception):
+    """Resolving an article's speakers raised ``error`` (the article was not stored)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def index_article(
+    db: Database,
+    article: Article,
+    quotes: Sequence[Quote],
+    speakers: SpeakerCache,
+    group_statements: StatementGrouper | None = None,
+) -> int:
+    """Store one article's quotes, merging their speakers against the database as it is now.
+
+    Everything happens in one write transaction: the article row, the speakers resolved
+    (against the current rows, see :class:`SpeakerCache`), the quotes, and the statement
+    groups the new quotes join (``group_statements(db, new_quote_ids, old_statement_ids)``).
+    Returns the article's id. An error while resolving speakers comes as
+    :class:`ResolvingFailed`; nothing of the article is stored after any error.
+    """
+    try:
+        with _write_transaction(db):
+            article_id, old_statements = _replace_article(db, article)
+            try:
+                index = speakers.current(db)
+                resolved = [
+                    (q, index.resolve(q.speaker, article_id=article_id, source=article.source)
+                     if q.speaker else None)
+                    for q in quotes
+                ]
+            except Exception as error:
+                raise ResolvingFailed(error) from error
+            new_ids = _insert_quotes(db, article_id, resolved)
+            if group_statements is not None:
+                group_statements(db, new_ids, old_statements)
+    except BaseException:
+        speakers.forget()
+        raise
+    return article_id
+
+
+def _replace_article(db: Database, article: Article) -> tuple[int, set[int]]:
+    """Write the article's row and delete its old quotes; returns its id and the statements
+    those quotes belonged to."""
+    row = {
+        "source": article.source,
+        "title": article.title,
+        "text": article.text,
+        "sha256": article.sha256,
+    }
+    # (a database opened without migrating, as a test of migrations does, has no such columns)
+    if METADATA_FIELDS[0] in db["articles"].columns_dict:
+        row.update(article.metadata)
+    existing = db.execute("select id from articles where source = ?", [article.source]).fetchone()
+    old: set[int] = set()
+    if existing:
+        article_id = existing[0]
+        db["articles"].update(article_id, row)
+        old = {
+            r[0]
+            for r in db.execute(
+                "select distinct statement_id from quotes "
+                "where article_id = ? and statement_id is not null",
+                [article_id],
+            )
+        }
+        db["quotes"].delete_where("article_id = ?", [article_id])
+    else:
+        article_id = db["articles"].insert(row).last_pk
+    return article_id, old
+
+
+def _insert_quotes(
+    db: Database,
+    article_id: int,
+    quotes: Iterable[tuple[Quote, Speaker | None]],
+    inserted: list[Speaker] | None = None,
+) -> list[int]:
+    """Insert the quotes and write their speakers; ``inserted`` collects the speakers that
+    got their id here."""
+    ids = []
+    for quote, speaker in quotes:
+        if speaker is not None:
+            if speaker.id is None and inserted is not None:
+                inserted.append(speaker)
+            _save_speaker(db, speaker)
+        ids.append(db["quotes"].insert(_quote_row(article_id, quote, speaker)).last_pk)
+    return ids
 
 
 def save_article(
@@ -193,45 +461,15 @@ def save_article(
     """
     inserted: list[Speaker] = []
     try:
-        with db.atomic():
-            return _save_article(db, article, quotes, inserted)
+        with _write_transaction(db):
+            article_id, _ = _replace_article(db, article)
+            _insert_quotes(db, article_id, quotes, inserted)
     except BaseException:
         # The transaction was rolled back, so the speaker rows it inserted are gone: forget
         # their ids, or a later article resolving to the same Speaker would point at nothing.
         for speaker in inserted:
             speaker.id = None
         raise
-
-
-def _save_article(
-    db: Database,
-    article: Article,
-    quotes: Iterable[tuple[Quote, Speaker | None]],
-    inserted: list[Speaker],
-) -> int:
-    row = {
-        "source": article.source,
-        "title": article.title,
-        "text": article.text,
-        "sha256": article.sha256,
-    }
-    existing = db.execute(
-        "select id from articles where source = ?", [article.source]
-    ).fetchone()
-    if existing:
-        article_id = existing[0]
-        db["articles"].update(article_id, row)
-        db["quotes"].delete_where("article_id = ?", [article_id])
-    else:
-        article_id = db["articles"].insert(row).last_pk
-    rows = []
-    for quote, speaker in quotes:
-        if speaker is not None:
-            if speaker.id is None:
-                inserted.append(speaker)
-            _save_speaker(db, speaker)
-        rows.append(_quote_row(article_id, quote, speaker))
-    db["quotes"].insert_all(rows)
     return article_id
 
 
@@ -241,11 +479,27 @@ def _save_speaker(db: Database, speaker: Speaker) -> None:
         "kind": speaker.kind,
         "titles": json.dumps(speaker.titles, ensure_ascii=False),
         "aliases": json.dumps(speaker.aliases, ensure_ascii=False),
+        "article_id": speaker.article_id,
     }
     if speaker.id is None:
-        speaker.id = db["speakers"].insert(row).last_pk
-    else:
+        speaker.id = _next_speaker_id(db)
+    if db.execute("select 1 from speakers where id = ?", [speaker.id]).fetchone():
         db["speakers"].update(speaker.id, row)
+    else:
+        # a new speaker, or one an editor's override brings back under its old id
+        db["speakers"].insert({"id": speaker.id, **row})
+
+
+def _next_speaker_id(db: Database) -> int:
+    """One more than any id a speaker ever had: a pruned speaker's id is never reused."""
+    highest = db.execute(
+        "select max(coalesce((select max(id) from speakers), 0),"
+        " coalesce((select value from sequences where name = 'speakers'), 0),"
+        " coalesce((select max(max(speaker_id), coalesce(max(from_id), 0))"
+        " from speaker_overrides), 0))"
+    ).fetchone()[0]
+    db["sequences"].upsert({"name": "speakers", "value": highest + 1}, pk="name")
+    return highest + 1
 
 
 def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
@@ -269,12 +523,232 @@ def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
 
 
 def prune_speakers(db: Database) -> int:
-    """Delete speakers no quote points at (they are derived from quotes); returns how many."""
-    with db.atomic():
-        return db.execute(
-            "delete from speakers where id not in "
-            "(select speaker_id from quotes where speaker_id is not null)"
-        ).rowcount
+    """Delete speakers no quote points at (they are derived from quotes); returns how many.
+
+    Reads before writing, so a run that finds no orphan does not write at all.
+    """
+    orphans = "from speakers where id not in (select speaker_id from quotes where speaker_id is not null)"
+    if not db.execute(f"select exists(select 1 {orphans})").fetchone()[0]:
+        return 0
+    with _write_transaction(db):
+        return db.execute(f"delete {orphans}").rowcount
+
+
+# -- editors' overrides -----------------------------------------------------------------------
+
+
+class NotFound(Exception):
+    """An id or source the command was given is not in the index."""
+
+
+def _speaker(db: Database, speaker_id: int) -> Speaker:
+    row = db.execute("select id from speakers where id = ?", [speaker_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no speaker with id {speaker_id}")
+    return next(s for s in load_speakers(db) if s.id == speaker_id)
+
+
+def _source_of(db: Database, article_id: int | None) -> str | None:
+    if article_id is None:
+        return None
+    return db.execute("select source from articles where id = ?", [article_id]).fetchone()[0]
+
+
+def merge_speakers(
+    db: Database, into: int, others: Sequence[int], key: Callable[[str], str]
+) -> Speaker:
+    """Make the speakers ``others`` one with ``into``, now and at every later re-index.
+
+    Their quotes move to ``into``, their names and titles join its aliases and titles, and
+    each name is recorded in ``speaker_overrides`` so the indexer resolves it to ``into``
+    again (only within its article for a generic description). ``key`` is the name
+    normaliser the indexer matches with. Returns the merged speaker.
+    """
+    with _write_transaction(db):
+        target = _speaker(db, into)
+        for other_id in others:
+            if other_id == into:
+                raise ValueError(f"cannot merge speaker {into} into itself")
+            other = _speaker(db, other_id)
+            source = _source_of(db, other.article_id)
+            db.execute("update quotes set speaker_id = ? where speaker_id = ?", [into, other_id])
+            known = {key(n) for n in (target.name, *target.aliases)}
+            for name in (other.name, *other.aliases):
+                if key(name) not in known:
+                    target.aliases.append(name)
+                    known.add(key(name))
+                db.execute(
+                    "delete from speaker_overrides where action = 'merge' and key = ?"
+                    " and source is ?",
+                    [key(name), source],
+                )
+                db["speaker_overrides"].insert(
+                    {"action": "merge", "speaker_id": into, "kind": target.kind,
+                     "name": target.name, "key": key(name), "source": source}
+                )
+            target.titles.extend(t for t in other.titles if t not in target.titles)
+            # earlier overrides that gave the merged speaker now give the one it joined
+            db.execute(
+                "update speaker_overrides set speaker_id = ?, kind = ?, name = ?"
+                " where speaker_id = ?",
+                [into, target.kind, target.name, other_id],
+            )
+            db.execute("delete from speakers where id = ?", [other_id])
+        _save_speaker(db, target)
+    return target
+
+
+def split_speaker(
+    db: Database, speaker_id: int, source: str, name: str | None, key: Callable[[str], str]
+) -> Speaker:
+    """Give speaker ``speaker_id``'s quotes in article ``source`` to a new speaker (named
+    ``name``, else the same name), now and at every later re-index. Returns the new speaker."""
+    with _write_transaction(db):
+        old = _speaker(db, speaker_id)
+        row = db.execute("select id from articles where source = ?", [source]).fetchone()
+        if row is None:
+            raise NotFound(f"no article {source} in the index (sources are as given to index)")
+        moved = db.execute(
+            "select count(*) from quotes where article_id = ? and speaker_id = ?",
+            [row[0], speaker_id],
+        ).fetchone()[0]
+        if not moved:
+            raise NotFound(f"speaker {speaker_id} has no quote in {source}")
+        new = Speaker(name=name or old.name, kind=old.kind, article_id=old.article_id)
+        _save_speaker(db, new)
+        db.execute(
+            "update quotes set speaker_id = ? where article_id = ? and speaker_id = ?",
+            [new.id, row[0], speaker_id],
+        )
+        db["speaker_overrides"].insert(
+            {"action": "split", "speaker_id": new.id, "kind": new.kind, "name": new.name,
+             "key": key(old.name), "source": source, "from_id": speaker_id}
+        )
+    prune_speakers(db)
+    return new
+
+
+def override_rows(db: Database) -> list[dict]:
+    return list(db.query("select * from speaker_overrides order by id"))
+
+
+def delete_override(db: Database, override_id: int) -> None:
+    """Forget an override; the next re-index of the articles concerned resolves as if it had
+    never been made (``--force`` applies it everywhere at once)."""
+    with _write_transaction(db):
+        if not db.execute("delete from speaker_overrides where id = ?", [override_id]).rowcount:
+            raise NotFound(f"no override with id {override_id}")
+
+
+# -- statements (quotes.statements decides, this stores) ----------------------------------------
+
+_WORDING_SQL = """
+select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id
+from quotes left join speakers on speakers.id = quotes.speaker_id
+"""
+
+
+def _wordings(db: Database, where: str, params: Sequence) -> list[Wording]:
+    return [Wording(*row) for row in db.execute(f"{_WORDING_SQL} {where}", list(params))]
+
+
+def wordings(db: Database, quote_ids: Sequence[int]) -> list[Wording]:
+    marks = ",".join("?" * len(quote_ids))
+    return _wordings(db, f"where quotes.id in ({marks}) order by quotes.id", quote_ids)
+
+
+def similar_wordings(db: Database, words: Sequence[str], limit: int) -> list[Wording]:
+    """The ``limit`` quotes the full-text index ranks best for any of ``words``."""
+    if not words:
+        return []
+    # each word quoted, so no typed character is read as FTS syntax
+    match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return _wordings(
+        db,
+        "where quotes.id in (select rowid from quotes_fts where quotes_fts match ?"
+        " order by rank limit ?) order by quotes.id",
+        [match, limit],
+    )
+
+
+def statement_wordings(db: Database, statement_ids: Iterable[int]) -> list[Wording]:
+    ids = sorted(statement_ids)
+    marks = ",".join("?" * len(ids))
+    return _wordings(db, f"where quotes.statement_id in ({marks}) order by quotes.id", ids)
+
+
+def statements_pending(db: Database) -> bool:
+    """Were quotes stored before statements existed, and not grouped yet?"""
+    row = db.execute("select value from sequences where name = 'statements_pending'").fetchone()
+    return bool(row and row[0])
+
+
+def article_quote_ids(db: Database) -> Iterator[list[int]]:
+    """Each article's quote ids, article by article."""
+    for (article_id,) in db.execute("select id from articles order by id").fetchall():
+        yield [r[0] for r in db.execute(
+            "select id from quotes where article_id = ? order by id", [article_id]
+        )]
+
+
+def group_all(db: Database, group_statements: StatementGrouper) -> None:
+    """Group every stored quote into statements from scratch, one article per transaction,
+    as if the articles were indexed again in order."""
+    with _write_transaction(db):
+        db.execute("update quotes set statement_id = null")
+        db.execute("delete from statements")
+    for quote_ids in article_quote_ids(db):
+        if quote_ids:
+            with _write_transaction(db):
+                group_statements(db, quote_ids, set())
+    with _write_transaction(db):
+        db.execute("delete from sequences where name = 'statements_pending'")
+
+
+def write_statements(
+    db: Database, groups: Sequence[tuple[Sequence[int], str]], touched: Iterable[int]
+) -> None:
+    """Store statement groups: each (quote ids, representative wording). A group of two
+    quotes or more keeps the lowest statement id its members had (so a statement's id stays
+    while it grows); a single quote gets none. Statements left without quotes are deleted."""
+    claimed: set[int] = set()
+    seen = set(touched)
+    for quote_ids, text in sorted(groups, key=lambda g: min(g[0])):
+        marks = ",".join("?" * len(quote_ids))
+        had = sorted(
+            r[0]
+            for r in db.execute(
+                f"select distinct statement_id from quotes where id in ({marks})"
+                " and statement_id is not null",
+                list(quote_ids),
+            )
+        )
+        seen.update(had)
+        statement_id = None
+        if len(quote_ids) > 1:
+            statement_id = next((s for s in had if s not in claimed), None)
+            if statement_id is None:
+                statement_id = db["statements"].insert({"text": text}).last_pk
+            claimed.add(statement_id)
+        db.execute(
+            f"update quotes set statement_id = ? where id in ({marks})",
+            [statement_id, *quote_ids],
+        )
+        if statement_id is not None:
+            db.execute(
+                "update statements set text = ?, quotes = (select count(*) from quotes where"
+                " statement_id = ?), articles = (select count(distinct article_id) from quotes"
+                " where statement_id = ?) where id = ?",
+                [text, statement_id, statement_id, statement_id],
+            )
+    ids = sorted(seen - claimed)
+    if ids:
+        marks = ",".join("?" * len(ids))
+        db.execute(
+            f"delete from statements where id in ({marks}) and id not in"
+            " (select statement_id from quotes where statement_id is not null)",
+            ids,
+        )
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -298,7 +772,13 @@ select
   quotes.speaker_start,
   quotes.speaker_end,
   quotes.method,
-  quotes.confidence
+  quotes.confidence,
+  articles.outlet,
+  articles.published,
+  articles.author,
+  articles.url,
+  articles.language,
+  quotes.statement_id
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id
@@ -313,8 +793,26 @@ def quote_rows(db: Database) -> Iterator[dict]:
 
 def speaker_rows(db: Database) -> Iterator[dict]:
     """Speakers with their quote and article counts, most quoted first."""
-    for row in db.query("select * from speaker_stats order by quotes desc, name, id"):
+    sql = (
+        "select speaker_stats.*, speakers.article_id from speaker_stats"
+        " join speakers on speakers.id = speaker_stats.id"
+        " order by speaker_stats.quotes desc, speaker_stats.name, speaker_stats.id"
+    )
+    for row in db.query(sql):
         yield {**row, "titles": json.loads(row["titles"]), "aliases": json.loads(row["aliases"])}
+
+
+def statement_rows(db: Database) -> Iterator[dict]:
+    """Statements, most articles first, each with its wordings (source, speaker, text)."""
+    for row in db.query("select * from statements order by articles desc, quotes desc, id"):
+        wordings = db.query(
+            "select articles.source, speakers.name as speaker, quotes.text from quotes"
+            " join articles on articles.id = quotes.article_id"
+            " left join speakers on speakers.id = quotes.speaker_id"
+            " where quotes.statement_id = ? order by articles.source, quotes.start",
+            [row["id"]],
+        )
+        yield {**row, "wordings": list(wordings)}
 
 
 def counts(db: Database) -> dict[str, int]:

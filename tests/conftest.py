@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from quotes import indexer
+from quotes import indexer, ingest
 from quotes.records import Quote, Span, Speaker, SpeakerRef
 
 # "Words in quotes," said Firstname Lastname   /   "Words in quotes"   (no speaker)
@@ -47,10 +47,10 @@ def fake_quotes(text: str) -> list[Quote]:
 class FakeSpeakerIndex:
     """Merges mentions by name, case-insensitively; a surname alone joins a known full name."""
 
-    def __init__(self, known: list[Speaker]):
+    def __init__(self, known: list[Speaker], overrides=None):
         self.speakers = list(known)
 
-    def resolve(self, ref: SpeakerRef) -> Speaker:
+    def resolve(self, ref: SpeakerRef, article_id=None, source=None) -> Speaker:
         for speaker in self.speakers:
             names = [speaker.name.lower()] + [a.lower() for a in speaker.aliases]
             if ref.name.lower() in names or speaker.name.lower().endswith(" " + ref.name.lower()):
@@ -76,9 +76,11 @@ def fake_nlp(monkeypatch) -> FakeNLP:
         calls.loads.append(model)
 
         def find_quotes(articles):
+            # as quotes.pipeline.find_quotes does: read the normalised view, map offsets back
             for article in articles:
                 calls.seen.append(article.source)
-                yield article, fake_quotes(article.text)
+                view = ingest.view(article)
+                yield article, [view.restore(q) for q in fake_quotes(view.text)]
 
         return find_quotes
 

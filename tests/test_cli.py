@@ -52,7 +52,7 @@ def test_index_passes_model_and_batch_size_to_the_pipeline(tmp_path, articles, r
         return lambda articles: ((a, []) for a in articles)
 
     monkeypatch.setattr(indexer, "make_finder", make_finder)
-    monkeypatch.setattr(indexer, "make_speaker_index", lambda known: None)
+    monkeypatch.setattr(indexer, "make_speaker_index", lambda known, overrides=None: None)
     db = str(tmp_path / "q.db")
     args = ["index", str(articles), "--db", db, "--model", "x", "--batch-size", "3"]
     assert runner.invoke(cli, args).exit_code == 0

@@ -99,3 +99,38 @@ def test_metadata_follows_a_database_with_another_name(db_path, tmp_path):
     assert view["facet_results"]
     (rows,) = get(other, "/newsroom/search_quotes.json?_shape=array&q=harbour")
     assert len(rows) == 1
+
+
+@pytest.fixture
+def db_with_metadata(tmp_path, fake_nlp):
+    """Three articles from a JSON Lines export, with outlets and publication dates."""
+    from test_sources import write_jsonl
+
+    path = tmp_path / "quotes.db"
+    summary = indexer.index_paths([str(write_jsonl(tmp_path / "cms.jsonl"))], path)
+    assert summary.ok and summary.indexed == 3
+    return path
+
+
+def facet_results(body: dict) -> dict:
+    facets = body["facet_results"]
+    return facets.get("results", facets)  # the shape differs between Datasette versions
+
+
+def test_quotes_and_articles_are_faceted_by_outlet_and_publication_date(db_with_metadata):
+    view, table = get(db_with_metadata, "/quotes/quotes_view.json", "/quotes/articles.json")
+    for body in (view, table):
+        facets = facet_results(body)
+        outlets = {item["value"]: item["count"] for item in facets["outlet"]["results"]}
+        assert outlets == {"The Coastal Gazette": 2, "Harbour Weekly": 1}
+        assert facets["published"]["type"] == "date"
+        dates = {item["value"]: item["count"] for item in facets["published"]["results"]}
+        assert dates == {"2024-03-05": 1, "2024-03-06": 1, "2024-04-01": 1}
+    # a facet value filters the quotes to that outlet, and a date to that day
+    rows, dated = get(
+        db_with_metadata,
+        "/quotes/quotes_view.json?_shape=array&outlet=Harbour+Weekly",
+        "/quotes/quotes_view.json?_shape=array&published__date=2024-04-01",
+    )
+    assert [row["speaker"] for row in rows] == ["Harbour Council"]
+    assert [row["speaker"] for row in dated] == ["Tomas Lind"]

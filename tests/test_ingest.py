@@ -33,7 +33,7 @@ def test_expand_reports_missing_paths_and_directories_without_articles(tmp_path,
     assert files == [str(articles / "a.txt")]
     assert [p.source for p in problems] == [str(tmp_path / "missing.txt"), str(tmp_path / "empty")]
     assert "no such file" in problems[0].reason
-    assert "no .txt files" in problems[1].reason
+    assert "no .txt or .html files" in problems[1].reason
 
 
 def test_text_is_kept_verbatim_so_offsets_index_the_file(tmp_path):
@@ -103,3 +103,36 @@ def test_clean_articles_have_no_warnings(tmp_path):
     path = tmp_path / "ok.txt"
     path.write_text("Headline\nAll fine.\n", encoding="utf-8")
     assert ingest.warnings(ingest.read_article(str(path))) == []
+
+
+def test_front_matter_is_metadata_and_the_title_skips_it_and_boilerplate(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(
+        b"---\r\noutlet: Gazette\r\npublished: 2024-03-05\r\n---\r\n"
+        b"Subscribe to the Gazette\r\nHeadline\r\nBody.\r\n"
+    )
+    article = ingest.read_article(str(path))
+    assert article.text.startswith("---\r\noutlet")  # offsets index the file
+    assert (article.outlet, article.published, article.title) == (
+        "Gazette",
+        "2024-03-05",
+        "Headline",
+    )
+    assert ingest.view(article).text == "Headline\nBody.\n"
+
+
+def test_a_rule_of_dashes_that_is_not_front_matter_stays_text(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("---\nJust a rule\n---\nBody.\n", encoding="utf-8")
+    article = ingest.read_article(str(path))
+    assert article.skip == () and article.outlet is None
+    assert article.title == "---"
+
+
+def test_a_digest_of_the_bytes_decides_unchanged_and_matches_the_old_text_hash(tmp_path):
+    import hashlib
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"Headline\r\nBody.\r\n")
+    article = ingest.read_article(str(path))
+    assert article.sha256 == hashlib.sha256(b"Headline\r\nBody.\r\n").hexdigest()

@@ -108,20 +108,21 @@ def test_a_run_where_one_file_raises_inside_extraction_stores_every_other_file(
 def test_a_failure_resolving_speakers_or_storing_is_that_files_error(
     tmp_path, articles, fake_nlp, monkeypatch
 ):
-    real_save = store.save_article
+    real_insert = store._insert_quotes
 
-    def save(db, article, quotes):
-        if article.source.endswith("b.txt"):
+    def insert(db, article_id, quotes, inserted=None):
+        source = db["articles"].get(article_id)["source"]
+        if source.endswith("b.txt"):
             raise RuntimeError("disk on fire")
-        return real_save(db, article, quotes)
+        return real_insert(db, article_id, quotes, inserted)
 
     class PickySpeakers(FakeSpeakerIndex):
-        def resolve(self, ref):
+        def resolve(self, ref, **context):
             if ref.name == "Tomas Lind":
                 raise KeyError(ref.name)
-            return super().resolve(ref)
+            return super().resolve(ref, **context)
 
-    monkeypatch.setattr(store, "save_article", save)
+    monkeypatch.setattr(store, "_insert_quotes", insert)
     monkeypatch.setattr(indexer, "make_speaker_index", PickySpeakers)
     summary = indexer.index_paths([str(articles)], tmp_path / "q.db")
     reasons = {p.source.rsplit("/", 1)[-1]: p.message for p in summary.failed}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,87 @@ def test_unattributable_he_stays_null(exported):
     # 004 opens with "He says ..." and no one named before it: no guess.
     row = find(exported, "004", "civilians are suffering large casualties")
     assert row["speaker"] is None
+
+
+def test_the_dresden_line_is_one_statement_across_three_outlets(exported):
+    # Konashenkov quoted word for word in 000 and 002; the ministry's paraphrase in 001, with
+    # his words inside it: "inherited the fate of Dresden in 1945, razed to the ground ..."
+    konashenkov = [
+        find(exported, article, "Raqqa has inherited the fate of Dresden") for article in ("000", "002")
+    ]
+    paraphrase = find(exported, "001", "inherited the fate of Dresden in 1945, razed")
+    ids = {row["statement_id"] for row in (*konashenkov, paraphrase)}
+    assert len(ids) == 1 and None not in ids
+    # and the one statement is not everything about Dresden
+    other = find(exported, "000", "the ruins evoked the destruction of Dresden")
+    assert other["statement_id"] not in ids
+
+
+def speaker_ids(db: Path) -> dict[tuple[str, str], int | None]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "select articles.source, quotes.text, quotes.speaker_id from quotes"
+            " join articles on articles.id = quotes.article_id"
+        ).fetchall()
+    return {(Path(source).name, text): speaker for source, text, speaker in rows}
+
+
+def test_speaker_ids_survive_an_unrelated_edit_and_force(tmp_path):
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    db = tmp_path / "quotes.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", str(tmp_path / "seeds"), "--db", str(db)]).exit_code == 0
+    before = speaker_ids(db)
+
+    article = tmp_path / "seeds" / "000_73d82deead660970.txt"
+    text = article.read_text(encoding="utf-8")
+    assert "Pictures suggest much of Raqqa is in ruins" in text
+    article.write_text(text.replace("Pictures suggest", "Photographs suggest"), encoding="utf-8")
+    result = runner.invoke(cli, ["index", str(tmp_path / "seeds"), "--db", str(db)])
+    assert "1 indexed" in result.output
+    assert speaker_ids(db) == before
+
+    result = runner.invoke(cli, ["index", str(tmp_path / "seeds"), "--db", str(db), "--force"])
+    assert "5 indexed" in result.output
+    assert speaker_ids(db) == before
+
+
+def speaker_table(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select name, kind, titles, quotes, articles from speaker_stats")
+        return sorted((n, k, tuple(sorted(json.loads(t))), q, a) for n, k, t, q, a in rows)
+
+
+def test_two_processes_on_the_seeds_split_in_two_equal_one_process(indexed, tmp_path):
+    _, together = indexed
+    halves = [tmp_path / "first", tmp_path / "second"]
+    for half in halves:
+        half.mkdir()
+    for n, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+        shutil.copy(path, halves[n % 2] / path.name)
+    shared = tmp_path / "shared.db"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "quotes", "index", str(half), "--db", str(shared)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for half in halves
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    assert speaker_table(shared) == speaker_table(together)
+
+
+def test_boilerplate_lines_give_no_quote(exported):
+    from quotes import ingest
+
+    # "Continue reading for free" and "We hope you're enjoying The Week's refreshingly
+    # open-minded journalism." gave quotes before the boilerplate filter
+    assert not [r for r in exported if "reading for free" in r["text"]]
+    assert not [r for r in exported if "enjoying The Week" in r["text"]]
+    skips = {path.name: ingest.read_article(str(path)).skip for path in SEEDS.glob("*.txt")}
+    assert len(skips["002_d6d3b7537729e909.txt"]) == 10  # the filter finds The Week's lines
+    for row in exported:
+        for start, end in skips[Path(row["source"]).name]:
+            assert row["end"] <= start or end <= row["start"], (row["text"], start, end)

@@ -116,3 +116,48 @@ def test_a_short_word_is_no_acronym_of_an_unrelated_organisation():
     red = index.resolve(org("Red Cross"))
     assert index.resolve(org("Regional Election Directorate")) is not red
     assert index.resolve(org("Army")) is not red
+
+
+def test_generic_descriptions_and_names():
+    from quotes.speakers import is_generic
+
+    for generic in ("the company", "company", "the union", "Council", "coalition", "Officials",
+                    "a spokesman", "Defence Ministry", "the Government", "local residents"):
+        assert is_generic(generic), generic
+    for name in ("Syrian activists", "Harbour Council", "US-led coalition", "UN", "G7",
+                 "Ann Lee", "Amnesty International", "Russian defence ministry"):
+        assert not is_generic(name), name
+
+
+def test_a_generic_description_is_scoped_to_its_article():
+    index = SpeakerIndex([])
+    first = index.resolve(org("the company"), article_id=1)
+    assert index.resolve(org("The Company"), article_id=1) is first
+    other = index.resolve(org("the company"), article_id=2)
+    assert other is not first and (first.article_id, other.article_id) == (1, 2)
+    # a name is not scoped
+    assert index.resolve(org("Acme Company"), article_id=1).article_id is None
+
+
+def test_a_kind_met_in_another_article_is_another_speaker():
+    index = SpeakerIndex([])
+    jordan = index.resolve(person("Jordan"), article_id=1)
+    assert index.resolve(org("Jordan"), article_id=1) is jordan  # one article: one speaker
+    assert index.resolve(org("Jordan"), article_id=2) is not jordan
+
+
+def test_overrides_come_before_the_rules():
+    from quotes.records import SpeakerOverride
+
+    known = [Speaker("Ann Lee", "person", id=1), Speaker("Bo Lee", "person", id=2)]
+    merge = SpeakerOverride("merge", 1, "person", "Ann Lee", key=normalise("A. Lee"))
+    split = SpeakerOverride("split", 2, "person", "Bo Lee", key="ann lee", source="b.txt",
+                            from_id=1)
+    index = SpeakerIndex(known, [merge, split])
+    assert index.resolve(person("A. Lee"), article_id=1, source="a.txt").id == 1
+    assert index.resolve(person("Ann Lee"), article_id=1, source="a.txt").id == 1
+    assert index.resolve(person("Ann Lee"), article_id=2, source="b.txt").id == 2
+    # a merge target that had been pruned comes back under its id
+    gone = SpeakerIndex([], [merge])
+    back = gone.resolve(person("A. Lee"), article_id=3, source="c.txt")
+    assert (back.id, back.name) == (1, "Ann Lee")

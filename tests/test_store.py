@@ -31,7 +31,10 @@ def test_a_new_database_has_the_current_schema(tmp_path):
     assert store.schema_version(db) == len(store.MIGRATIONS)
     assert {"articles", "speakers", "quotes", "quotes_fts", "speakers_fts"} <= set(db.table_names())
     assert {"quotes_view", "speaker_stats"} <= set(db.view_names())
-    assert {fk.other_table for fk in db["quotes"].foreign_keys} == {"articles", "speakers"}
+    assert {fk.other_table for fk in db["quotes"].foreign_keys} == {
+        "articles", "speakers", "statements"
+    }
+    assert {"statements", "speaker_overrides"} <= set(db.table_names())
     indexed = {tuple(i.columns) for i in db["quotes"].indexes}
     assert {("article_id",), ("speaker_id",)} <= indexed
 
@@ -140,8 +143,13 @@ def test_migrating_an_older_database_keeps_its_rows(tmp_path):
     db = sqlite_utils.Database(db_path)
     store.migrate(db, store.MIGRATIONS[:1])  # as written by a quotes with only the first migration
     assert store.schema_version(db) == 1
-    article = Article("old.txt", '"Kept," said Ann.', None)
-    store.save_article(db, article, [(quote("Kept,", 1, "Ann"), Speaker("Ann", "person"))])
+    # the rows that quotes wrote
+    db["articles"].insert({"id": 1, "source": "old.txt", "text": '"Kept," said Ann.', "sha256": "x"})
+    db["speakers"].insert({"id": 7, "name": "Ann", "kind": "person"})
+    db["quotes"].insert(
+        {"article_id": 1, "speaker_id": 7, "text": "Kept,", "start": 1, "end": 6,
+         "kind": "direct", "method": "explicit"}
+    )
     db.close()
 
     db = store.open_db(db_path)
@@ -149,7 +157,22 @@ def test_migrating_an_older_database_keeps_its_rows(tmp_path):
     assert [r["speaker"] for r in db.query("select speaker from quotes_view")] == ["Ann"]
     # the search index added by a later migration covers rows written before it
     assert db.execute("select rowid from quotes_fts where quotes_fts match 'kept'").fetchall()
+    # a new speaker never takes an id an older speaker had
+    ref = SpeakerRef("Bo", "person")
+    new = quote("New", 0)
+    new.speaker = ref
+    cache = store.SpeakerCache(lambda known, overrides: FixedIndex(Speaker("Bo", "person")))
+    store.index_article(db, Article("new.txt", "New words", None), [new], cache)
+    assert [r["id"] for r in db.query("select id from speakers order by id")] == [7, 8]
     db.close()
+
+
+class FixedIndex:
+    def __init__(self, speaker):
+        self.speaker = speaker
+
+    def resolve(self, ref, article_id=None, source=None):
+        return self.speaker
 
 
 def test_a_failing_migration_rolls_back_and_keeps_the_old_version(tmp_path):
@@ -200,3 +223,26 @@ def test_a_speaker_moving_between_changed_files_keeps_its_id(tmp_path, fake_nlp)
     rows = {r["speaker"]: r["speaker_id"] for r in db.query("select * from quotes_view")}
     assert rows["Ann Lee"] == 1 and rows["Bo Rand"] == 2
     assert len(set(rows.values())) == 3
+
+
+def test_articles_indexed_before_metadata_are_read_again(tmp_path, fake_nlp):
+    # an HTML page used to be indexed as its markup, with the same hash its bytes have now
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><meta property='og:site_name' content='Gazette'></head><body><article>"
+        '<p>"The harbour will reopen in spring after the repairs," said Mara Quist.</p>'
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    db_path = tmp_path / "old.db"
+    db = sqlite_utils.Database(db_path)
+    version = store.MIGRATIONS.index(store._add_article_metadata)
+    store.migrate(db, store.MIGRATIONS[:version])
+    store.save_article(db, Article(str(page), page.read_text(encoding="utf-8"), "<html>"), [])
+    db.close()
+    summary = indexer.index_paths([str(page)], db_path)
+    assert (summary.indexed, summary.unchanged) == (1, 0)
+    db = store.open_db(db_path)
+    (row,) = db.query("select title, outlet, text from articles")
+    assert row["outlet"] == "Gazette" and "<" not in row["text"]
+    db.close()
