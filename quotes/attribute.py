@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.attrs import ENT_IOB
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -98,14 +99,39 @@ class WindowedCoreference:
     def __init__(self, component: Callable[[Doc], Doc], sentences: int = COREF_WINDOW_SENTENCES):
         self.component = component
         self.sentences = sentences
-        self._docs: weakref.WeakKeyDictionary[Doc, tuple[list[int], list]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._docs: weakref.WeakKeyDictionary[Doc, tuple] = weakref.WeakKeyDictionary()
 
-    def _state(self, doc: Doc) -> tuple[list[int], list]:
+    def _state(self, doc: Doc) -> tuple:
+        """Sentence starts and windows of ``doc`` (and, once a window is copied, the Doc as
+        an array)."""
         if doc not in self._docs:
             self._docs[doc] = ([sent.start for sent in doc.sents], [])
-        return self._docs[doc]
+        state = self._docs[doc]
+        return state[0], state[1]
+
+    def _copy(self, doc: Doc, begin: int, end: int) -> Doc:
+        """``doc[begin:end].as_doc()`` in time proportional to the window: spaCy's as_doc
+        turns the whole Doc into an array and lists all its entities for every window, a
+        pass over the article per pronoun. The array is made once per Doc here."""
+        state = self._docs[doc]
+        if len(state) == 2:
+            attrs = doc._get_array_attrs()
+            self._docs[doc] = state = (*state, attrs, doc.to_array(attrs))
+        attrs, array = state[2], state[3]
+        span = doc[begin:end]
+        window = Doc(
+            doc.vocab, words=[t.text for t in span], spaces=[bool(t.whitespace_) for t in span]
+        )
+        part = array[begin:end].copy()
+        span._fix_dep_copy(attrs, part)  # heads outside the window, as as_doc rewires them
+        if len(part) and ENT_IOB in attrs and part[0][attrs.index(ENT_IOB)] == 1:
+            part[0][attrs.index(ENT_IOB)] = 3  # an entity cut at the start begins there
+        window.from_array(attrs, part)
+        window.tensor = doc.tensor[begin:end]
+        window.user_hooks = doc.user_hooks
+        window.user_span_hooks = doc.user_span_hooks
+        window.user_token_hooks = doc.user_token_hooks
+        return window
 
     def _window(self, starts: list[int], token: Token) -> tuple[int, int]:
         """Token range a pronoun needs: from the start of the sentence ``sentences`` before
@@ -138,7 +164,7 @@ class WindowedCoreference:
             n = len(regions) - 1
         begin, end, window = regions[n]
         if window is None:
-            window = self.component(doc[begin:end].as_doc())
+            window = self.component(self._copy(doc, begin, end))
             regions[n] = (begin, end, window)
         found = coreferee_antecedents(window[token.i - begin])
         return [doc[begin + t.i] for t in found]
@@ -229,6 +255,7 @@ class Attributor:
         # Indexes built once per Doc, so that no lookup per quote scans the whole article.
         self.ent_at = {i: e for e in doc.ents for i in range(e.start, e.end)}
         self.person_at = {i: e for e in self.people for i in range(e.start, e.end)}
+        self.org_at = {i: e for e in self.orgs for i in range(e.start, e.end)}
         self.titled_tails = {
             name[k + 1 :] for name in self.titled for k, ch in enumerate(name) if ch == " "
         }
@@ -784,7 +811,7 @@ class Attributor:
             conjuncts = [ent.root, *ent.root.conjuncts]
             names = []
             for t in sorted(conjuncts, key=lambda t: t.i):
-                other = next((e for e in self.orgs if e.start <= t.i < e.end), None)
+                other = self.org_at.get(t.i)
                 if other is not None and other.text not in names:
                     names.append(other.text)
             if len(names) == count:

@@ -717,7 +717,9 @@ def find_cues(doc: Doc) -> list[Cue]:
         subject, content = _with_tagger(doc, token, last, lemma, content)
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
     cues += _learned_cues(doc, cues)
-    return [_without_participle_cue(doc, cue, cues) for cue in cues]
+    # Participles by offset, so each cue looks only at those inside its content.
+    participles = sorted((c.word.idx, n) for n, c in enumerate(cues) if c.word.tag_ == "VBG")
+    return [_without_participle_cue(doc, cue, cues, participles) for cue in cues]
 
 
 def _holds(content: tuple[int, int], token: Token) -> bool:
@@ -796,13 +798,18 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
     return sorted(cues, key=lambda c: c.word.i)
 
 
-def _without_participle_cue(doc: Doc, cue: Cue, cues: list[Cue]) -> Cue:
+def _without_participle_cue(
+    doc: Doc, cue: Cue, cues: list[Cue], participles: list[tuple[int, int]]
+) -> Cue:
     """'X said "Y," adding that Z': the parse may hang "adding" inside Y's clause, but Z is a
     statement of its own; the first cue's content ends before the participle."""
     if cue.content is None:
         return cue
     start, end = cue.content
-    for other in cues:
+    lo = bisect.bisect_right(participles, (start, len(cues)))
+    hi = bisect.bisect_left(participles, (end, -1))
+    for n in sorted(n for _, n in participles[lo:hi]):  # in the order of ``cues``
+        other = cues[n]
         word = other.word
         if other is cue or word.tag_ != "VBG" or not start < word.idx < end:
             continue
