@@ -126,12 +126,11 @@ def run_child(kind: str, *args: str) -> dict:
 def run_index(dev: Path, workers: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        command = [sys.executable, "-m", "quotes", "index", str(dev), "--db", str(db),
-                   "--workers", str(workers)]
+        command = ["index", str(dev), "--db", str(db), "--workers", str(workers)]
         # peak memory of each process (the writer, every worker), through a small wrapper
         wrapper = (
             "import resource, runpy, sys, json, atexit;"
-            "sys.argv = sys.argv[1:];"
+            "sys.argv = ['quotes'] + sys.argv[1:];"
             "atexit.register(lambda: print('PEAK', json.dumps(["
             "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]), file=sys.stderr));"
@@ -139,7 +138,7 @@ def run_index(dev: Path, workers: int) -> dict:
         )
         t = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-c", wrapper, *command[1:]], capture_output=True, text=True
+            [sys.executable, "-c", wrapper, *command], capture_output=True, text=True
         )
         wall = time.perf_counter() - t
         peak = [line for line in result.stderr.splitlines() if line.startswith("PEAK")]
@@ -169,7 +168,8 @@ def main() -> None:
     if "components" not in skip:
         r = run_child("components", str(args.dev))
         total = sum(r["components"].values())
-        print(f"\n1. pipeline time by component, {r['tokens']:,} tokens of {args.dev}:")
+        print(flush=True)
+        print(f"1. pipeline time by component, {r['tokens']:,} tokens of {args.dev}:")
         for name, s in sorted(r["components"].items(), key=lambda kv: -kv[1]):
             print(f"   {name:20s} {s:7.1f} s  {100 * s / total:5.1f}%")
 
