@@ -65,6 +65,9 @@ def child(kind: str, args: list[str]) -> dict:
 
     started = time.perf_counter()
     nlp = pipeline.load("en_quotes_sm")
+    from quotes.attribute import _word_probs
+
+    _word_probs()  # read once per process on first use, like the model: part of the load
     loaded = time.perf_counter() - started
     out = {"load_s": loaded}
     if kind == "pipe":
@@ -105,6 +108,8 @@ def child(kind: str, args: list[str]) -> dict:
 
         text = Path(args[0]).read_text(encoding="utf-8")
         tokens = sum(len(nlp.make_doc(p)) for _, p in pipeline.pieces(text, nlp.max_length))
+        limit = min(nlp.max_length, pipeline.PIECE_CHARS)
+        out["pieces"] = len(pipeline.pieces(text, limit))
         t = time.perf_counter()
         [(_, quotes)] = pipeline.find_quotes(nlp, [Article("long.txt", text)])
         out.update(tokens=tokens, work_s=time.perf_counter() - t, chars=len(text))
@@ -204,7 +209,7 @@ def main() -> None:
                 base = base or per10k
                 print(f"   {name:>5s} {r['chars']:>9,} chars {r['tokens']:>9,} tokens "
                       f"{r['work_s']:8.1f} s  {per10k:6.2f} s per 10k tokens "
-                      f"({per10k / base:.2f}x the first)  {r['quotes']} quotes  "
+                      f"({per10k / base:.2f}x the first)  {r['pieces']} piece(s)  {r['quotes']} quotes  "
                       f"peak {r['peak_mb']:.0f} MB", flush=True)
 
 

@@ -119,6 +119,14 @@ def _warn_once(message: str) -> None:
     warnings.warn(message, stacklevel=3)
 
 
+# Longest text the pipeline reads in one Doc; a longer one goes through in pieces. A Doc's
+# memory grows with its length (a 500 KB article took 2.3 GB in one Doc) and so does the time
+# per word of tok2vec and the parser (half as much again at 500 KB as at 5 KB), so a 2 MB
+# article is read as twenty of about 100 KB, each longer than nearly every news article
+# (PolNeAR's longest is 40 KB). Only what reaches across a cut is lost.
+PIECE_CHARS = 100_000
+
+
 def find_quotes(
     nlp: Language,
     articles: Iterable[Article],
@@ -138,11 +146,12 @@ def find_quotes(
     the one that fails gets its Failure and the others their quotes, exactly as a batch would
     have given them (the pipeline's results do not depend on batching).
 
-    A text longer than ``max_length`` characters (by default the pipeline's own
-    ``nlp.max_length``, past which spaCy refuses a text) goes through in paragraph-aligned
-    pieces (:func:`pieces`); its quotes keep offsets into the whole text.
+    A text longer than ``max_length`` characters (by default :data:`PIECE_CHARS`, or the
+    pipeline's own ``nlp.max_length`` past which spaCy refuses a text, if that is less) goes
+    through in paragraph-aligned pieces (:func:`pieces`); its quotes keep offsets into the
+    whole text.
     """
-    limit = nlp.max_length if max_length is None else max_length
+    limit = min(nlp.max_length, PIECE_CHARS) if max_length is None else max_length
     iterator = iter(articles)
     while batch := list(islice(iterator, batch_size)):
         try:
