@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
@@ -164,7 +165,12 @@ class WindowedCoreference:
             n = len(regions) - 1
         begin, end, window = regions[n]
         if window is None:
-            window = self.component(self._copy(doc, begin, end))
+            with warnings.catch_warnings():
+                # A window cut after its cue is now and then a parse coreferee cannot read;
+                # it says so and skips it, and the pronoun falls back to the rules' choice
+                # (the last speaker), as over a whole article it cannot read.
+                warnings.filterwarnings("ignore", message="coreferee could not annotate")
+                window = self.component(self._copy(doc, begin, end))
             regions[n] = (begin, end, window)
         found = coreferee_antecedents(window[token.i - begin])
         return [doc[begin + t.i] for t in found]

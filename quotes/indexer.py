@@ -207,8 +207,7 @@ def _engine(
     n_workers = min(n_workers, batches)
     if n_workers <= 1:
         return make_finder(model, batch_size)
-    # Four tasks per worker at least, so that no worker idles long while another finishes.
-    task_size = max(1, min(batch_size, n_files // (4 * n_workers)))
-    return workers.pool_finder(
-        model, batch_size, n_workers, factory=make_finder, task_size=task_size
-    )
+    # Each task is one batch of the in-process run: the attribution tagger's window reaches
+    # across neighbouring articles of a batch (learned.py), so the same batches give the same
+    # rows, whatever the number of workers.
+    return workers.pool_finder(model, batch_size, n_workers, factory=make_finder)

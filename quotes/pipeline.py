@@ -123,7 +123,7 @@ def _warn_once(message: str) -> None:
 # memory grows with its length (a 500 KB article took 2.3 GB in one Doc) and so does the time
 # per word of tok2vec and the parser (half as much again at 500 KB as at 5 KB), so a 2 MB
 # article is read as twenty of about 100 KB, each longer than nearly every news article
-# (PolNeAR's longest is 40 KB). Only what reaches across a cut is lost.
+# (PolNeAR's longest is 34 KB). Only what reaches across a cut is lost.
 PIECE_CHARS = 100_000
 
 
