@@ -24,7 +24,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
@@ -152,21 +152,36 @@ def pool_finder(
         )
         broken = False
 
-        def submit(batch: list[Article]) -> Future:
+        def fresh() -> None:
+            """A worker died (killed for memory, say): a new pool for what is left."""
             nonlocal pool, broken
-            if broken:  # a worker died (killed for memory, say): start afresh for the rest
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(
-                    workers, mp_context=context, initializer=_start,
-                    initargs=(factory, model, batch_size),
-                )
-                broken = False
-            return pool.submit(_pool_batch, batch)
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start,
+                initargs=(factory, model, batch_size),
+            )
+            broken = False
+
+        def submit(batch: list[Article]) -> Future:
+            if broken:
+                fresh()
+            try:
+                return pool.submit(_pool_batch, batch)
+            except BrokenProcessPool:  # it broke since the last result
+                fresh()
+                return pool.submit(_pool_batch, batch)
 
         def result(future: Future, batch: list[Article]) -> list[Outcome]:
             nonlocal broken
             try:
                 return future.result()
+            except (BrokenProcessPool, CancelledError):  # cancelled: left on a replaced pool
+                pass
+            # Every batch in flight on a broken pool fails with it; each is run again alone on
+            # a fresh pool, so only the batch that kills its worker twice is lost.
+            fresh()
+            try:
+                return pool.submit(_pool_batch, batch).result()
             except BrokenProcessPool as error:
                 broken = True
                 return [(a, Failure.of("finding quotes (worker process died)", error))
