@@ -1,4 +1,4 @@
-"""Attribute quotations to speakers, and the ``quotes`` spaCy component that does it all.
+"""Attribute quotations to speakers (the ``quotes`` spaCy component is in :mod:`quotes.component`).
 
 A speaker comes from the cue's subject (explicit), a pronoun followed through coreference
 (pronoun), a common-noun phrase tied to an organisation named earlier (nominal), or the quote
@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from spacy.attrs import ENT_IOB
-from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from .cues import (
@@ -32,8 +31,11 @@ from .cues import (
     PERSON_PRONOUNS,
     PLURAL_PRONOUNS,
     ROLE_NOUNS,
+    category_of,
+    gender_of,
 )
-from .extract import Found, doc_text, find_quotes
+from .doctools import doc_text
+from .extract import Found, find_quotes
 from .records import Quote, Span, SpeakerRef
 
 # Given a pronoun, the tokens it refers to (heads of the antecedent mentions), or [].
@@ -59,10 +61,6 @@ DETERMINERS = frozenset({"the", "a", "an"})
 NAME_DEPS = {"compound", "amod", "nmod", "poss", "det", "nummod", "quantmod", "case", "punct"}
 # How many sentences back the pronoun fallback looks for an antecedent.
 FALLBACK_SENTENCES = 3
-
-if not Doc.has_extension("quotes"):
-    Doc.set_extension("quotes", default=None)
-
 
 def coreferee_antecedents(token: Token) -> list[Token]:
     """Antecedents from coreferee's chains when the pipeline has coreferee, else []."""
@@ -186,33 +184,22 @@ def _is_pronoun(token: Token) -> bool:
     )
 
 
-@Language.factory("quotes", default_config={"coreference": None})
-def make_quotes(nlp: Language, name: str, coreference: str | None) -> QuoteFinder:
-    """``coreference``: the name of a coreference component left out of the pipeline's main
-    pass, to run only around pronoun speakers (:class:`WindowedCoreference`); None reads
-    the chains a coreference component earlier in the pipeline left on the Doc."""
-    if coreference is None:
-        return QuoteFinder()
-    return QuoteFinder(WindowedCoreference(nlp.get_pipe(coreference)))
+def no_antecedents(token: Token) -> list[Token]:
+    """A resolver that knows no antecedents: pronouns fall back to the rules' heuristics."""
+    return []
 
 
-class QuoteFinder:
-    """spaCy component: sets ``doc._.quotes`` to a list of ``Quote`` records."""
-
-    def __init__(self, resolve_pronoun: PronounResolver = coreferee_antecedents) -> None:
-        self.resolve_pronoun = resolve_pronoun
-
-    def __call__(self, doc: Doc) -> Doc:
-        doc._.quotes = quotes_in(doc, self.resolve_pronoun)
-        return doc
-
-
-def quotes_in(doc: Doc, resolve_pronoun: PronounResolver = coreferee_antecedents) -> list[Quote]:
+def quotes_in(
+    doc: Doc,
+    resolve_pronoun: PronounResolver = coreferee_antecedents,
+    learned_cue_factor: float = LEARNED_CUE_FACTOR,
+) -> list[Quote]:
+    """The quotations in a parsed ``doc``, attributed, in text order."""
     found = find_quotes(doc)
     prepare = getattr(resolve_pronoun, "prepare", None)
     if prepare is not None:  # coreference around the cues whose speaker is a pronoun
         prepare(doc, [f.cue.subject for f in found if f.cue and f.cue.subject is not None])
-    return Attributor(doc, resolve_pronoun).run(found)
+    return Attributor(doc, resolve_pronoun, learned_cue_factor).run(found)
 
 
 def _span(doc: Doc, start: int, end: int) -> Span:
@@ -247,9 +234,15 @@ def orgs_by_first_word(orgs: list) -> dict[str, set[str]]:
 class Attributor:
     """Attributes one Doc's quotations in text order, remembering earlier speakers."""
 
-    def __init__(self, doc: Doc, resolve_pronoun: PronounResolver) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        resolve_pronoun: PronounResolver,
+        learned_cue_factor: float = LEARNED_CUE_FACTOR,
+    ) -> None:
         self.doc = doc
         self.resolve_pronoun = resolve_pronoun
+        self.learned_cue_factor = learned_cue_factor
         self.said: list[tuple[int, SpeakerRef]] = []  # (char offset, speaker) in text order
         # An entity the recogniser ran over a paragraph break is no one's name.
         ents = [e for e in doc.ents if "\n" not in e.text]
@@ -306,7 +299,19 @@ class Attributor:
         if f.cue is not None:
             last = f.cue.last
             cue_span = _span(doc, f.cue.word.idx, last.idx + len(last.text))
-        quote = Quote(_span(doc, f.start, f.end), f.kind, cue_span)
+        # An interrupted quotation ('"A," he said. "B."') is one quote in pieces: its content
+        # is the first piece (so content.text == text[start:end] and never holds the cue) and
+        # ``parts`` holds every piece.
+        pieces = tuple(_span(doc, start, end) for start, end in f.parts)
+        content = pieces[0] if pieces else _span(doc, f.start, f.end)
+        quote = Quote(content, f.kind, cue_span, parts=pieces)
+        quote.category = category_of(
+            f.cue.lemma if f.cue is not None else None, direct=f.kind == "direct"
+        )
+        if quote.category == "speech" and f.kind != "direct" and f.cue and f.cue.object_only:
+            # "The senator tweeted a photo of the crowd", "noted Bill Clinton's comments": a
+            # thing done or a topic named, not words said (PolNeAR still counts them).
+            quote.category = "other"
         ref, method, confidence = None, "none", 0.0
         if f.cue is not None and f.cue.subject is not None:
             ref, method, confidence = self.speaker_of(f.cue.subject, f)
@@ -317,11 +322,12 @@ class Attributor:
             method, confidence = "continuation", CONFIDENCE["continuation"]
         if ref is not None:
             if f.cue is not None and f.cue.learned:
-                confidence = round(confidence * LEARNED_CUE_FACTOR, 2)
+                confidence = round(confidence * self.learned_cue_factor, 2)
             quote.speaker, quote.method, quote.confidence = ref, method, confidence
             if (
                 ref.mention is not None
                 and f.marks  # an unquoted clause may hold its interrupting cue
+                and not f.parts  # an interrupted quote's speaker stands between its pieces
                 and f.start < ref.mention.start < f.end
                 and not _between_marks(f, ref.mention.start)
             ):
@@ -479,6 +485,16 @@ class Attributor:
         if person is not None:
             # never before the mention, which stops at a line break the entity may run over
             start = max(person.start, min(self._name_start(token), last), first)
+            # "Conservative leader Kemi Badenoch" with the recogniser's PERSON on "Badenoch"
+            # alone: proper nouns outside any entity that the parse compounds into the name
+            # belong to it.
+            while (
+                start > first
+                and start > self._name_start(token)
+                and not doc[start - 1].ent_type_
+                and doc[start - 1].tag_ == "NNP"
+            ):
+                start -= 1
         else:
             while (
                 start > first
@@ -578,7 +594,7 @@ class Attributor:
         antecedents = [t for t in self.resolve_pronoun(token) if t.i != token.i]
         refs = [self.speaker_of(t, f)[0] for t in antecedents]
         # Coreference proposes, agreement disposes: "he" never stands for Syria.
-        refs = [r for r in refs if r is not None]
+        refs = [r for r in refs if r is not None and _agrees(r, token.lower_)]
         if len(refs) == 1 and refs[0].kind not in kinds:
             refs = []
         if len(refs) == 1 and token.lower_ in PERSON_PRONOUNS and not self._has_acted(
@@ -588,6 +604,8 @@ class Attributor:
             # shown speaking or acting, not any name the recogniser took for a person.
             refs = []
         last = self.last_speaker(token, kinds)
+        if last is not None and not _agrees(last, token.lower_):
+            last = None
         if len(refs) == 1:
             ref = refs[0]
             if last is not None and _key(last.name) != _key(ref.name):
@@ -637,7 +655,7 @@ class Attributor:
         floor = self.sent_starts[max(0, here - FALLBACK_SENTENCES)]
 
         def fits(ref: SpeakerRef) -> bool:
-            return ref.kind in kinds and _key(ref.name) not in excluded
+            return ref.kind in kinds and _key(ref.name) not in excluded and _agrees(ref, low)
 
         # The latest fitting subject in the window, then (a speaker quoted earlier stays the
         # likeliest "he" of a news story for longer) the latest fitting speaker; read from the
@@ -823,6 +841,16 @@ class Attributor:
             if len(names) == count:
                 return [self.fullest_org(n) for n in names]
         return []
+
+
+def _agrees(ref: SpeakerRef, pronoun: str) -> bool:
+    """Can a "he" or "she" stand for the speaker? "Prime Minister Jane Morton spoke first.
+    '"We will not give up," he said.'": he is not Jane Morton. Unknown genders agree."""
+    wanted = PERSON_PRONOUNS.get(pronoun)
+    if wanted is None or ref.kind != "person":
+        return True
+    gender = gender_of(ref.name, ref.title)
+    return gender is None or gender == wanted
 
 
 def _unknown_name(token: Token) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
 
 import click
 
-from quotes import __version__, export, indexer, store, workers
+from quotes import __version__, export, indexer, ingest, store, workers
 from quotes.ingest import fetch
 
 DEFAULT_DB = "db/quotes.db"
@@ -77,6 +78,11 @@ def cli() -> None:
     help="Seconds to wait for a web server (URLs and feeds; one attempt each, no retries).",
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete the articles under the PATHs whose files are gone.",
+)
+@click.option(
     "--verbose",
     "-v",
     is_flag=True,
@@ -106,6 +112,7 @@ def index(
     batch_size: int,
     feeds: tuple[str, ...],
     timeout: float,
+    prune: bool,
     verbose: bool,
     n_workers: int,
     cluster: str | None,
@@ -137,10 +144,12 @@ def index(
             f"warning: {message}", fg="yellow", err=True
         )
         summary = _run_index(
-            paths, db_path, model, force, batch_size, feeds, timeout, n_workers, cluster
+            paths, db_path, model, force, batch_size, feeds, timeout, prune, n_workers, cluster
         )
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
+    for source in summary.pruned or []:
+        click.echo(f"pruned: {source}: file is gone", err=True)
     for problem in summary.failed:
         click.secho(f"error: {problem}", fg="red", err=True)
         if verbose and problem.detail:
@@ -160,10 +169,11 @@ def _run_index(
     batch_size: int,
     feeds: tuple[str, ...] = (),
     timeout: float = fetch.DEFAULT_TIMEOUT,
+    prune: bool = False,
     n_workers: int = 1,
     cluster: str | None = None,
 ) -> indexer.Summary:
-    options = dict(feeds=feeds, timeout=timeout, n_workers=n_workers, cluster=cluster)
+    options = dict(feeds=feeds, timeout=timeout, prune=prune, n_workers=n_workers, cluster=cluster)
     try:
         if sys.stderr.isatty():
             with click.progressbar(
@@ -184,8 +194,27 @@ def _run_index(
                     **options,
                 )
         return indexer.index_paths(paths, db_path, model, force, batch_size, **options)
-    except (indexer.PipelineUnavailable, store.SchemaError) as error:
+    except (indexer.PipelineUnavailable, store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
+
+
+@cli.command("prune")
+@db_option
+@click.option("--dry-run", is_flag=True, help="Only list the articles that would be deleted.")
+def prune_command(db_path: str, dry_run: bool) -> None:
+    """Delete the articles whose files are gone, with their quotes.
+
+    An article's source is read from the current directory (run this where you ran
+    quotes index). Speakers left without quotes go too. Prints each source deleted.
+    """
+    try:
+        gone = indexer.prune(existing_db(db_path), dry_run=dry_run)
+    except (store.SchemaError, store.Busy) as error:
+        raise click.ClickException(str(error)) from error
+    verb = "would delete" if dry_run else "deleted"
+    for source in gone:
+        click.echo(f"{verb}: {source}")
+    click.echo(f"{len(gone)} articles whose files are gone {verb}.", err=True)
 
 
 @cli.command("export")
@@ -209,36 +238,94 @@ def export_command(db_path: str, format_: str) -> None:
     """
     try:
         export.export(existing_db(db_path), sys.stdout, format_)
-    except store.SchemaError as error:
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
 
 
 @cli.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Beyond this machine (e.g. 0.0.0.0), arbitrary SQL is off for "
+    "other machines unless --allow-sql.",
+)
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
 @click.option(
     "--metadata",
     "metadata_path",
     type=click.Path(exists=True, dir_okay=False),
-    default=str(export.METADATA) if export.METADATA.exists() else None,
-    help="Datasette metadata file (default: the project's metadata.yml).",
+    help="A Datasette metadata file laid over the site's own (a newsroom's title, licence, "
+    "extra canned queries).",
 )
-def serve(db_path: str, host: str, port: int, metadata_path: str | None) -> None:
+@click.option(
+    "--allow-sql/--no-sql",
+    "allow_sql",
+    default=None,
+    help="Offer arbitrary SQL to every client (--allow-sql) or to none (--no-sql). "
+    "Default: to this machine only.",
+)
+@click.option(
+    "--sql-time-limit-ms",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Cut any query after this many milliseconds.",
+)
+@click.option(
+    "--max-rows",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Return at most this many rows from one query.",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Follow changes a running `quotes index` makes (read-only). Default: the file is "
+    "served immutable, and the site must be restarted to show a new index.",
+)
+def serve(
+    db_path: str,
+    host: str,
+    port: int,
+    metadata_path: str | None,
+    allow_sql: bool | None,
+    sql_time_limit_ms: int,
+    max_rows: int,
+    live: bool,
+) -> None:
     """Browse and search the index with Datasette at http://HOST:PORT/.
 
-    Quotes can be faceted by speaker, kind, cue and article, searched in full text, and
-    queried with the canned queries in metadata.yml.
+    Each quote has a page showing it in its article (/quotes/quote/ID), each speaker a page
+    of their quotes by article (/quotes/speaker/ID); /quotes/search searches quotes and
+    articles. Tables can be faceted by speaker, kind, cue and article, and queried with the
+    site's canned queries. Arbitrary SQL is offered to this machine only unless --allow-sql.
     """
     import asyncio
 
     import uvicorn
 
+    from quotes.web import site
+
+    publishing = site.Publishing(
+        sql_time_limit_ms=sql_time_limit_ms, max_rows=max_rows, allow_sql=allow_sql, live=live
+    )
     try:
-        ds = export.datasette_app(existing_db(db_path), metadata_path)
-    except store.SchemaError as error:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = site.datasette_app(existing_db(db_path), metadata_path, publishing)
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
+    for warning in caught:
+        click.secho(f"warning: {warning.message}", fg="yellow", err=True)
     asyncio.run(ds.invoke_startup())
+    if not site.is_loopback(host) and allow_sql is None:
+        click.echo(
+            "Arbitrary SQL is offered to this machine only (--allow-sql to offer it to all).",
+            err=True,
+        )
     click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")
 
@@ -279,7 +366,7 @@ def speakers(ctx: click.Context, db_path: str, limit: int) -> None:
 def _open_existing(db_path: str) -> store.Database:
     try:
         return store.open_db(existing_db(db_path), create=False)
-    except store.SchemaError as error:
+    except (store.SchemaError, store.Busy) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -329,11 +416,15 @@ def speakers_split(
 ) -> None:
     """Give speaker ID's quotes in the article SOURCE to a new speaker.
 
-    SOURCE is the article's path as stored (the `source` column, as given to `quotes index`).
-    The split is recorded as an override, so re-indexing keeps that article's quotes apart.
+    SOURCE is the article's source as stored (the `source` column: a file's path relative to
+    the current directory when inside it, a URL, FILE#ID); a file may be named any way that
+    reaches it (`./arts/../arts/x.txt`, its absolute path). The split is recorded as an
+    override, so re-indexing keeps that article's quotes apart.
     """
     from quotes.speakers import normalise
 
+    if os.path.isfile(source):
+        source = ingest.source_name(source)
     db = _open_existing(db_path or ctx.obj or DEFAULT_DB)
     try:
         new = store.split_speaker(db, speaker_id, source, name, normalise)

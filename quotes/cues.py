@@ -6,6 +6,9 @@ pipeline has a lemmatizer.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import resources
+
 
 def _forms(lemma: str, past: str | None = None, ing: str | None = None) -> dict[str, str]:
     """Map the inflected forms of a regular-ish verb to its lemma."""
@@ -155,3 +158,106 @@ FIRST_PERSON = frozenset({"i", "we", "me", "us", "you"})
 
 # Words in numbers that say how many organisations a plural mention stands for.
 NUMBER_WORDS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4}
+
+# --- what kind of attribution a cue makes ------------------------------------------------------
+#
+# A who-said-what index holds more than speech: PolNeAR (and so the rules) also attribute
+# beliefs ("Trump believes the polls are rigged"), stances ("Sanders blasted the deal") and the
+# findings of polls and studies ("the survey shows ..."). Each quote carries the category of
+# its cue so that a user can keep to what people actually said (``category = 'speech'``).
+# Cues not listed below are speech: saying, telling, writing, tweeting, announcing, warning,
+# "according to", a transcript's "NAME:" and a signature dash.
+BELIEF_CUES = frozenset({
+    "believe", "think", "fear", "hope", "doubt", "suspect", "worry", "feel", "expect", "know",
+    "view", "consider", "see", "trust", "assume", "wonder", "understand", "regard",
+})
+STANCE_CUES = frozenset({
+    "agree", "back", "support", "oppose", "welcome", "endorse", "praise", "applaud", "blast",
+    "denounce", "dismiss", "reject", "blame", "portray", "tout", "mock", "condemn", "decry",
+    "assail", "slam", "criticise", "criticize", "highlight", "propose", "decline", "refuse",
+    "threaten", "liken", "characterize", "characterise", "lament", "describe", "cite", "echo",
+    "express", "voice", "champion", "defend", "favor", "favour",
+    "attack", "approve", "veto", "vote",
+})
+FINDING_CUES = frozenset({"show", "find", "suggest", "indicate", "signal", "estimate", "conclude"})
+# Speech cues that also serve for the quotes found without a listed verb: the label of a
+# transcript line ("PENCE: ...") and a signature dash ("... ― Oscar P. Quintero").
+LABEL_CUES = frozenset({":", "—", "according"})
+
+
+def category_of(lemma: str | None, direct: bool = False) -> str:
+    """The category (one of ``records.CATEGORIES``) of a quote reported by a cue of ``lemma``.
+
+    A quote without a cue, and one in quotation marks whose cue no list knows ('She then
+    addressed the supporters: "..."'), is speech: words in quotation marks are someone's words.
+    Otherwise a cue no list knows (one only the learned tagger found: "approved a plan", "did
+    not know how to") is ``other``, never ``speech``.
+    """
+    if lemma is None:
+        return "speech"
+    lemma = lemma.lower()
+    if lemma in BELIEF_CUES:
+        return "belief"
+    if lemma in STANCE_CUES:
+        return "stance"
+    if lemma in FINDING_CUES:
+        return "finding"
+    if lemma in CLAUSE_CUES or lemma in LABEL_CUES or lemma == "quote" or direct:
+        return "speech"
+    return "other"
+
+
+def category_of_cue_text(cue: str | None, direct: bool = False) -> str:
+    """``category_of`` for a cue as stored in the database ("said", "according to", "has
+    learned"): the first word that is a known cue form decides."""
+    if cue is None:
+        return "speech"
+    words = cue.lower().split()
+    for word in words:
+        lemma = cue_lemma(word)
+        if lemma is not None or word in LABEL_CUES:
+            return category_of(lemma or word, direct)
+    return category_of(words[-1] if words else None, direct)
+
+
+# --- a person's gender, for he and she ------------------------------------------------------
+
+# Honorifics that say whether "he" or "she" can stand for the person who bears them.
+MALE_TITLES = frozenset("mr mr. sir lord king prince father fr fr. brother".split())
+FEMALE_TITLES = frozenset(
+    "mrs mrs. ms ms. miss dame lady queen princess sister madam".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> tuple[frozenset[str], frozenset[str]]:
+    """First names that are only men's and only women's, from coreferee's lists (coreferee is
+    a dependency; without its data both are empty and no name has a gender)."""
+    try:
+        data = resources.files("coreferee") / "lang" / "common" / "data"
+        male = set(data.joinpath("male_names.dat").read_text(encoding="utf-8").split())
+        female = set(data.joinpath("female_names.dat").read_text(encoding="utf-8").split())
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return frozenset(), frozenset()
+    return frozenset(male - female), frozenset(female - male)
+
+
+def gender_of(name: str, title: str | None = None) -> str | None:
+    """"m" or "f" when a title or an unambiguous first name says so, else None.
+
+    "Prime Minister Jane Morton" is no "he": the story's "he said" is someone else.
+    """
+    titles = (title or "").lower().split()
+    if any(t in MALE_TITLES for t in titles):
+        return "m"
+    if any(t in FEMALE_TITLES for t in titles):
+        return "f"
+    words = name.split()
+    if len(words) < 2:
+        return None  # a surname alone says nothing
+    male, female = _first_names()
+    if words[0] in male:
+        return "m"
+    if words[0] in female:
+        return "f"
+    return None

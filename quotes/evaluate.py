@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quotes import ingest
-from quotes.records import Article, Quote, Span, Speaker
+from quotes.records import Article, Failure, Quote, Span, Speaker
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -182,10 +182,13 @@ class Predicted:
 def predicted(quote: Quote, speaker: Speaker | None) -> Predicted:
     """The record ``quotes export`` writes for ``quote``, as resolved by ``quotes index``."""
     cue, mention = quote.cue, quote.mention
+    # An interrupted quote is scored from its first piece to its last, as PolNeAR's
+    # discontinuous contents are.
+    pieces = quote.pieces
     return Predicted(
-        start=quote.content.start,
-        end=quote.content.end,
-        text=quote.content.text,
+        start=pieces[0].start,
+        end=pieces[-1].end,
+        text=" ".join(piece.text for piece in pieces),
         kind=quote.kind,
         cue=cue.text if cue else None,
         cue_start=cue.start if cue else None,
@@ -580,34 +583,26 @@ def make_runner(
         raise PipelineUnavailable(str(error)) from error
 
     class KeepDoc:
-        """Stands in for ``nlp`` so find_quotes runs unchanged while the Docs stay at hand
-        (find_quotes runs a whole batch before it yields; Docs are kept by their text)."""
+        """Stands in for ``nlp`` so find_quotes runs unchanged while the Doc stays at hand
+        (find_quotes consumes ``nlp.pipe`` lazily, one article's last Doc before it yields
+        that article; ``max_length`` decides where a long text is cut in pieces)."""
 
+        doc: Doc | None = None
         max_length = nlp.max_length
 
-        def __init__(self) -> None:
-            self.docs: dict[str, Doc] = {}
-
-        def pipe(self, texts, **kwargs):
-            for doc in nlp.pipe(texts, **kwargs):
-                self.docs[doc.text] = doc
-                yield doc
-
-        def __call__(self, text: str) -> Doc:
-            doc = self.docs[text] = nlp(text)
-            return doc
+        def pipe(self, *args, **kwargs):
+            for doc, context in nlp.pipe(*args, **kwargs):
+                self.doc = doc
+                yield doc, context
 
     def run(articles: Iterable[Article]):
         keep = KeepDoc()
         for article, quotes in pipeline.find_quotes(keep, articles, batch_size=batch_size):
-            # Docs are of the pipeline's view of the article (quotes.ingest.view)
-            doc = keep.docs.pop(ingest.view(article).text, None)  # None: run in pieces
-            if not baseline:
-                yield article, quotes, None
-                continue
-            # textacy cannot read a text longer than the pipeline takes either
-            found = textacy_predictions(doc) if doc is not None else Baseline([], True)
-            found.predictions = [_stored(article, p) for p in found.predictions]
+            failed = isinstance(quotes, Failure)  # keep.doc is not this article's then
+            found = textacy_predictions(keep.doc) if baseline and not failed else None
+            if found is not None:
+                # the Doc is of the pipeline's view of the article (quotes.ingest.view)
+                found.predictions = [_stored(article, p) for p in found.predictions]
             yield article, quotes, found
 
     def _stored(article: Article, found: Predicted) -> Predicted:
@@ -767,6 +762,11 @@ def evaluate(
     refused = 0
     for article, quotes, other in run(g.article for g in gold):
         g = by_source[article.source]
+        if isinstance(quotes, Failure):
+            # one article's internal error must not end the evaluation; it is counted as
+            # finding nothing, and said
+            notes.append(f"{article.source}: {quotes.reason}; counted as having no quotes")
+            quotes = []
         ours.append((g, [(q, index.resolve(q.speaker) if q.speaker else None) for q in quotes]))
         if other is not None:
             theirs.append((g, other.predictions))

@@ -1,4 +1,4 @@
-"""Getting the index out: quotes as JSON Lines or CSV, and the Datasette site over it.
+"""Getting the index out: quotes as JSON Lines or CSV (the Datasette site is quotes.web).
 
 The export format is a contract (documented in README.md): one record per quote, ordered by
 source then start offset, with these fields. Add fields at the end; never rename or drop one.
@@ -10,14 +10,9 @@ import csv
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-
-import yaml
+from typing import TextIO
 
 from quotes import store
-
-if TYPE_CHECKING:
-    from datasette.app import Datasette
 
 FIELDS = (
     "source",
@@ -46,11 +41,23 @@ FIELDS = (
     "language",
     # quotes reporting the same statement share it (quotes.statements)
     "statement_id",
+    # what kind of attribution, and the pieces of an interrupted quote
+    "category",
+    "parts",
 )
 FORMATS = ("jsonl", "csv")
 
-# metadata.yml sits at the top of the checkout, beside the quotes package
-METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
+
+# JSON escapes every control character below U+0020, but with ensure_ascii=False it leaves
+# these line separators raw, and Python's str.splitlines() (and JavaScript before ES2019) break
+# a line at them: a quote holding U+2028 would split its record in two. Escaped, each record
+# stays on one line for any reader, and decodes to the same text.
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def jsonl_line(record: dict) -> str:
+    """One JSON Lines record: UTF-8 text as is, every line separator escaped."""
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_SEPARATORS) + "\n"
 
 
 def write(rows: Iterable[dict], out: TextIO, format: str = "jsonl") -> int:
@@ -58,12 +65,18 @@ def write(rows: Iterable[dict], out: TextIO, format: str = "jsonl") -> int:
     count = 0
     if format == "jsonl":
         for count, row in enumerate(rows, start=1):
-            out.write(json.dumps({f: row[f] for f in FIELDS}, ensure_ascii=False) + "\n")
+            out.write(jsonl_line({f: row[f] for f in FIELDS}))
     elif format == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+        # RFC 4180's \r\n row ends. Python's writer quotes a field holding a comma, a quote
+        # mark or a character of the line terminator; with "\n" alone a bare \r went out
+        # unquoted and readers split the row there (issue 16: 68 rows for 67 quotes).
+        writer = csv.DictWriter(
+            out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\r\n"
+        )
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
-            writer.writerow(row)
+            # a CSV cell holds the pieces as the JSON list they are in JSON Lines
+            writer.writerow({**row, "parts": json.dumps(row["parts"], ensure_ascii=False)})
     else:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     return count
@@ -76,31 +89,3 @@ def export(db_path: str | Path, out: TextIO, format: str = "jsonl") -> int:
         return write(store.quote_rows(db), out, format)
     finally:
         db.close()
-
-
-def load_metadata(db_path: str | Path, metadata_path: str | Path | None = METADATA) -> dict:
-    """Datasette metadata for the database at ``db_path``.
-
-    Datasette names a database after its file, while metadata.yml describes it as ``quotes``
-    (the default ``db/quotes.db``); under another file name the description is moved across so
-    facets, labels and canned queries still apply.
-    """
-    if metadata_path is None or not Path(metadata_path).exists():
-        return {}
-    metadata = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8")) or {}
-    databases = metadata.get("databases", {})
-    name = Path(db_path).stem
-    if "quotes" in databases and name not in databases:
-        databases[name] = databases.pop("quotes")
-    return metadata
-
-
-def datasette_app(db_path: str | Path, metadata_path: str | Path | None = METADATA) -> Datasette:
-    """The Datasette instance ``quotes serve`` runs, for the database at ``db_path``."""
-    from datasette.app import Datasette
-
-    if not Path(db_path).exists():
-        raise FileNotFoundError(f"no database at {db_path}")
-    # migrate before serving, so an index written by an older quotes shows the current views
-    store.open_db(db_path, create=False).close()
-    return Datasette(files=[str(db_path)], metadata=load_metadata(db_path, metadata_path))

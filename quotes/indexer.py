@@ -7,6 +7,8 @@ instant.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -68,6 +70,7 @@ class Summary:
     failed: list[Problem] = field(default_factory=list)  # files (or paths) not indexed
     warnings: list[Problem] = field(default_factory=list)  # files indexed despite a problem
     quotes: int = 0  # quotes written by this run
+    pruned: list[str] | None = None  # with prune: sources removed because their file is gone
     totals: dict[str, int] = field(default_factory=dict)  # rows in the database afterwards
 
     @property
@@ -78,8 +81,9 @@ class Summary:
         totals = ", ".join(f"{n} {table}" for table, n in self.totals.items())
         return (
             f"{self.files} files: {self.indexed} indexed, {self.unchanged} unchanged, "
-            f"{len(self.failed)} failed; {self.quotes} quotes written. "
-            f"Database now holds {totals}."
+            f"{len(self.failed)} failed"
+            + (f", {len(self.pruned)} pruned" if self.pruned is not None else "")
+            + f"; {self.quotes} quotes written. Database now holds {totals}."
         )
 
 
@@ -93,6 +97,7 @@ def index_paths(
     feeds: Iterable[str] = (),
     timeout: float = fetch.DEFAULT_TIMEOUT,
     on_total: Callable[[int], None] | None = None,
+    prune: bool = False,
     n_workers: int = 1,
     cluster: str | object | None = None,
 ) -> Summary:
@@ -108,12 +113,18 @@ def index_paths(
     ``progress_callback`` is called with each source once that source is done, ``on_total``
     once with how many sources there are.
 
+    Files are recorded under :func:`ingest.source_name`; rows an older quotes recorded under
+    an absolute path inside the current directory are renamed to it first. With ``prune``,
+    articles under the ``paths`` whose files are gone are deleted afterwards
+    (:func:`gone_under`), listed in ``Summary.pruned``.
+
     Quotes are found by ``n_workers`` processes of this machine (each loading the pipeline
     once), or by the Dask cluster at ``cluster`` (a scheduler address or a cluster object);
     this process alone writes, article by article in input order, so the rows are the same
     whatever the engine. Articles are read as the workers need them: memory does not grow
     with the number of files.
     """
+    paths = list(paths)
     fetcher = fetch.Fetcher(timeout=timeout)
     files, bad_paths = ingest.expand(paths, feeds, fetcher)
     if on_total:
@@ -123,6 +134,7 @@ def index_paths(
     done = progress_callback or (lambda source: None)
     db = store.open_db(db_path)
     try:
+        store.rename_sources(db, legacy_names(store.sources(db)))
         if store.statements_pending(db):
             # an index written before statements existed: group what it holds first
             store.group_all(db, group_statements)
@@ -180,6 +192,10 @@ def index_paths(
                     fail(article.source, Failure.of("resolving speakers", error.error))
                     finished(article)
                     continue
+                except store.Busy as error:  # no bug: another writer kept the lock too long
+                    fail(article.source, Failure(str(error)))
+                    finished(article)
+                    continue
                 except Exception as error:
                     fail(article.source, Failure.of("storing", error))
                     finished(article)
@@ -187,6 +203,9 @@ def index_paths(
                 summary.indexed += 1
                 summary.quotes += len(quotes)
                 finished(article)
+        if prune:
+            summary.pruned = gone_under(paths, store.sources(db))
+            store.delete_articles(db, summary.pruned)
         # Every run, even one that found nothing to do: a crash (or another process's article
         # dropping someone's last quote) can leave speakers without quotes.
         store.prune_speakers(db)
@@ -194,6 +213,77 @@ def index_paths(
     finally:
         db.close()
     return summary
+
+
+def legacy_names(sources: Iterable[str]) -> dict[str, str]:
+    """Sources recorded before names were normalised that :func:`ingest.source_name` now
+    spells otherwise: an absolute path inside the current directory, a path through a
+    symbolic link. Only absolute paths are checked (a relative one was normalised by the
+    schema migration, and resolving it here would depend on where quotes runs)."""
+    renames = {}
+    for source in sources:
+        if os.path.isabs(source):
+            name = ingest.source_name(source)
+            if name != source:
+                renames[source] = name
+    return renames
+
+
+def gone_under(paths: Iterable[str], sources: Iterable[str]) -> list[str]:
+    """The sources inside the ``paths`` (files, or directories searched recursively) whose
+    file is no longer a regular file. A directory that does not exist prunes nothing: a
+    mistyped or unmounted folder must not empty the index."""
+    scopes: list[str] = []
+    exact: set[str] = set()
+    for given in paths:
+        if os.path.isdir(given):
+            name = ingest.source_name(given)
+            scopes.append("" if name == "." else name.rstrip("/") + "/")
+        else:  # a file, or a path that is gone (a missing folder matches no source)
+            exact.add(ingest.source_name(given))
+    gone = []
+    for source in sources:
+        path = file_of(source)
+        if path is None:
+            continue
+        inside = path in exact or any(
+            path.startswith(scope) if scope else not os.path.isabs(path) for scope in scopes
+        )
+        if inside and not os.path.isfile(path):
+            gone.append(source)
+    return gone
+
+
+# "articles.jsonl#a17" and "articles.csv:4" are records of a file of articles
+_RECORD = re.compile(r"(#[^/]*|:\d+)$")
+
+
+def file_of(source: str) -> str | None:
+    """The file an article's source was read from, or None when it was not read from a file
+    (a URL, standard input): ``articles.jsonl#a17`` was read from ``articles.jsonl``."""
+    if "://" in source or source.startswith("<"):
+        return None
+    return source if os.path.isfile(source) else _RECORD.sub("", source)
+
+
+def prune(db_path: str | Path, dry_run: bool = False) -> list[str]:
+    """Delete every article whose file is gone (its source, read from the current
+    directory, is no longer a file), with its quotes and the speakers left without quotes.
+    With ``dry_run``, only say which. Sources that are URLs are kept."""
+    db = store.open_db(db_path, create=False)
+    try:
+        if not dry_run:
+            store.rename_sources(db, legacy_names(store.sources(db)))
+        gone = [
+            source
+            for source in store.sources(db)
+            if (path := file_of(source)) is not None and not os.path.isfile(path)
+        ]
+        if not dry_run:
+            store.delete_articles(db, gone)
+        return gone
+    finally:
+        db.close()
 
 
 def _engine(
@@ -207,7 +297,6 @@ def _engine(
     n_workers = min(n_workers, batches)
     if n_workers <= 1:
         return make_finder(model, batch_size)
-    # Each task is one batch of the in-process run: the attribution tagger's window reaches
-    # across neighbouring articles of a batch (learned.py), so the same batches give the same
-    # rows, whatever the number of workers.
+    # Each task is one batch of the in-process run, so the same batches give the same rows
+    # whatever the number of workers.
     return workers.pool_finder(model, batch_size, n_workers, factory=make_finder)

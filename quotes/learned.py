@@ -6,8 +6,8 @@ output (``doc.tensor`` through a listener) plus a few features the rules already
 quote marks, a known cue verb, inside a verb's clausal complement), so it adds a small
 feed-forward network to the pipeline rather than a second encoder.
 
-It does not make quotes on its own: the rules in :mod:`quotes.extract` stay in charge of pairing
-cues with speakers and contents; the functions at the end of this module (:func:`cue_heads`,
+It does not make quotes on its own: the rules (:mod:`quotes.reports`, :mod:`quotes.extract`)
+stay in charge of pairing cues with speakers and contents; the functions at the end of this module (:func:`cue_heads`,
 :func:`content_for`, :func:`source_for`) are what the rules consult, and answer "nothing" when the
 pipeline has no tagger.
 """
@@ -48,6 +48,7 @@ from thinc.api import (
 from thinc.types import Floats2d
 
 from .cues import AUXILIARY_FORMS, cue_lemma
+from .marks import find_marked
 
 ROLES = ("CUE", "SOURCE", "CONTENT")
 # A token in two annotated roles (an attribution nested in another's content) takes the most
@@ -156,7 +157,6 @@ N_FEATURES = 8 + len(_DEPS)
 
 def rule_features(doc: Doc) -> numpy.ndarray:
     """Per token: what the rules would notice, as 0/1 columns (see the list in the code)."""
-    from .extract import find_marked  # extract imports the rules' word lists; keep this lazy
 
     X = numpy.zeros((len(doc), N_FEATURES), dtype="f")
     if not len(doc):
@@ -311,7 +311,16 @@ class AttributionTagger(TrainablePipe):
         docs = list(docs)
         if not any(len(doc) for doc in docs):
             return [numpy.zeros((0,), dtype="i") for _ in docs]
-        scores = self.model.predict(docs)
+        # One doc at a time. with_array runs a batch's docs as one array, and the window
+        # encoder then read each doc's neighbours' first and last tokens: a doc's labels
+        # depended on the batch it came in (issue 16: `--batch-size 1` and `16` gave different
+        # quotes on the same files). Alone, a doc's edges see the zeros expand_window gives
+        # them; the shared tok2vec before it is padded per doc by spaCy already. The encoder
+        # is narrow, so this costs little next to the parser.
+        scores = [
+            self.model.predict([doc])[0] if len(doc) else numpy.zeros((0, len(LABELS)), "f")
+            for doc in docs
+        ]
         return [self.model.ops.to_numpy(self.model.ops.xp.argmax(s, axis=1)) for s in scores]
 
     def set_annotations(self, docs: Iterable[Doc], guesses: list[numpy.ndarray]) -> None:

@@ -13,13 +13,9 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
 
-from . import (
-    attribute,  # noqa: F401  (registers the "quotes" factory)
-    ingest,
-    learned,
-)
+from . import component as quotes_component  # noqa: F401  (registers the "quotes" factory)
+from . import ingest, learned
 from .records import Article, Failure, Quote
 
 DEFAULT_MODEL = "en_quotes_sm"
@@ -67,7 +63,7 @@ def load(
         # quotes component, not over whole articles (attribute.WindowedCoreference).
         coref = next((name for name in COREF_COMPONENTS if name in nlp.pipe_names), None)
         if windowed_coreference and coref is not None:
-            nlp.add_pipe("quotes", last=True, config={"coreference": coref})
+            nlp.add_pipe("quotes", last=True, config={"coreference_component": coref})
             nlp.disable_pipe(coref)
         else:
             nlp.add_pipe("quotes", last=True)
@@ -142,23 +138,28 @@ def find_quotes(
 
     Articles go through ``nlp.pipe`` ``batch_size`` at a time. An exception anywhere in the
     pipeline (a component, the ``quotes`` extraction) ends ``nlp.pipe`` for the whole batch
-    without saying which article caused it, so that batch is run again one article at a time:
-    the one that fails gets its Failure and the others their quotes, exactly as a batch would
-    have given them (the pipeline's results do not depend on batching).
+    without saying which article caused it, so the articles of that batch not yet yielded
+    are run again one at a time: the one that fails gets its Failure and the others their
+    quotes, exactly as the batch would have given them (results do not depend on batching).
+    ``nlp.pipe`` is called with ``as_tuples`` and consumed lazily, so a wrapper around ``nlp``
+    (``quotes eval`` keeps each Doc) sees them in step.
 
     A text longer than ``max_length`` characters (by default :data:`PIECE_CHARS`, or the
     pipeline's own ``nlp.max_length`` past which spaCy refuses a text, if that is less) goes
-    through in paragraph-aligned pieces (:func:`pieces`); its quotes keep offsets into the
-    whole text.
+    through in paragraph-aligned pieces (:func:`pieces`), one Doc at a time; its quotes keep
+    offsets into the whole text.
     """
     limit = min(nlp.max_length, PIECE_CHARS) if max_length is None else max_length
     iterator = iter(articles)
     while batch := list(islice(iterator, batch_size)):
+        done = 0
         try:
-            results: list[list[Quote] | Failure] = _batch(nlp, batch, batch_size, limit)
+            for n, quotes in _through(nlp, batch, batch_size, limit):
+                done += 1
+                yield batch[n], quotes
         except Exception:
-            results = [_one(nlp, article, limit) for article in batch]
-        yield from zip(batch, results)
+            for article in batch[done:]:
+                yield article, _one(nlp, article, limit)
 
 
 def pieces(text: str, limit: int) -> list[tuple[int, str]]:
@@ -185,39 +186,33 @@ def pieces(text: str, limit: int) -> list[tuple[int, str]]:
     return out
 
 
-def _batch(nlp: Language, batch: list[Article], batch_size: int, limit: int) -> list[list[Quote]]:
-    """Quotes of each article of a batch. Pieces go through ``nlp.pipe`` in groups of at most
-    ``batch_size`` texts and ``limit`` characters, so a long article never has all its pieces
-    in memory as Docs at once."""
-    results: list[list[Quote]] = [[] for _ in batch]
-    group: list[tuple[int, int, str]] = []
-    size = 0
-    # the pipeline reads each article's view (quotes.ingest.view); offsets go back through it
+def _through(
+    nlp: Language, batch: list[Article], batch_size: int, limit: int
+) -> Iterator[tuple[int, list[Quote]]]:
+    """(position in the batch, quotes) of each article, in order, once its last piece is read.
+    A batch holding a text in pieces goes through one Doc at a time, so that a long article
+    never has many of its pieces in memory as Docs at once."""
     views = [ingest.view(article) for article in batch]
-
-    def run() -> None:
-        docs = nlp.pipe([piece for _, _, piece in group], batch_size=batch_size)
-        for (n, offset, _), doc in zip(group, docs):
-            results[n].extend(views[n].restore(q.shifted(offset)) for q in _quotes_of(doc))
-
-    for n, view in enumerate(views):
-        for offset, piece in pieces(view.text, limit):
-            if group and (len(group) >= batch_size or size + len(piece) > limit):
-                run()
-                group, size = [], 0
-            group.append((n, offset, piece))
-            size += len(piece)
-    if group:
-        run()
-    return results
-
-
-def _quotes_of(doc: Doc) -> list[Quote]:
-    return list(doc._.quotes or [])
+    parts = [pieces(view.text, limit) for view in views]
+    one_each = all(len(p) == 1 for p in parts)
+    pairs = (
+        (piece, (n, offset, k == len(parts[n]) - 1))
+        for n in range(len(batch))
+        for k, (offset, piece) in enumerate(parts[n])
+    )
+    found: list[Quote] = []
+    size = batch_size if one_each else 1
+    for doc, (n, offset, last) in nlp.pipe(pairs, as_tuples=True, batch_size=size):
+        found.extend(views[n].restore(q.shifted(offset)) for q in doc._.quotes or [])
+        if last:
+            yield n, found
+            found = []
 
 
 def _one(nlp: Language, article: Article, limit: int) -> list[Quote] | Failure:
     try:
-        return _batch(nlp, [article], 1, limit)[0]
+        for _, quotes in _through(nlp, [article], 1, limit):
+            return quotes
+        return Failure("internal error while finding quotes: the pipeline returned no Doc")
     except Exception as error:
         return Failure.of("finding quotes", error)

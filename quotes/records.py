@@ -13,6 +13,10 @@ from pathlib import Path
 QUOTE_KINDS = ("direct", "indirect", "mixed")
 METHODS = ("explicit", "pronoun", "nominal", "continuation", "none")
 SPEAKER_KINDS = ("person", "organization", "group")
+# What kind of attribution a quote is, read from its cue (see quotes.cues.CATEGORIES):
+# what someone said or wrote, what they believe, where they stand, what a study found, or a
+# cue no word list knows.
+CATEGORIES = ("speech", "belief", "stance", "finding", "other")
 
 
 # Article metadata columns, in the order the database and the export carry them.
@@ -90,6 +94,15 @@ class Quote:
     # The cue's subject as written when it names no one the index can identify ("the
     # announcer", "sources", an unresolved "he"): still where the text says the words came from.
     unresolved_mention: Span | None = None
+    category: str = "speech"  # one of CATEGORIES
+    # The pieces of a quotation interrupted by its attribution ('"A," he said. "B."'), in text
+    # order; ``content`` is the first. Empty means one piece, ``content`` itself.
+    parts: tuple[Span, ...] = ()
+
+    @property
+    def pieces(self) -> tuple[Span, ...]:
+        """Every piece of the quote in text order; ``(content,)`` for an uninterrupted one."""
+        return self.parts or (self.content,)
 
     def shifted(self, offset: int) -> Quote:
         """This quote with every offset moved by ``offset`` characters (found in a piece of a
@@ -136,6 +149,8 @@ class Failure:
         """The failure for ``error`` raised while ``stage`` ("finding quotes", "storing")."""
         detail = "".join(traceback.format_exception(error))
         frames = traceback.extract_tb(error.__traceback__)
+        # a comprehension's frame ("<setcomp>") says less than the function holding it
+        frames = [f for f in frames if not f.name.startswith("<")] or frames
         where = ""
         if frames:
             last = frames[-1]
@@ -190,3 +205,58 @@ class Wording:
     speaker_id: int | None
     speaker_kind: str | None
     statement_id: int | None
+
+
+# --- plain data, for a Doc that must survive Doc.to_bytes, DocBin and worker processes ----------
+
+
+def _span_out(span: Span | None) -> list | None:
+    return None if span is None else [span.start, span.end, span.text]
+
+
+def _span_in(data: list | tuple | None) -> Span | None:
+    return None if data is None else Span(int(data[0]), int(data[1]), str(data[2]))
+
+
+def quote_to_dict(quote: Quote) -> dict:
+    """``quote`` as lists, strings and numbers only (what msgpack and JSON can carry)."""
+    ref = quote.speaker
+    return {
+        "content": _span_out(quote.content),
+        "kind": quote.kind,
+        "cue": _span_out(quote.cue),
+        "speaker": None if ref is None else {
+            "name": ref.name,
+            "kind": ref.kind,
+            "title": ref.title,
+            "mention": _span_out(ref.mention),
+            "members": list(ref.members),
+        },
+        "method": quote.method,
+        "confidence": quote.confidence,
+        "unresolved_mention": _span_out(quote.unresolved_mention),
+        "category": quote.category,
+        "parts": [_span_out(part) for part in quote.parts],
+    }
+
+
+def quote_from_dict(data: dict) -> Quote:
+    """The ``Quote`` that :func:`quote_to_dict` wrote."""
+    ref = data.get("speaker")
+    return Quote(
+        content=_span_in(data["content"]),
+        kind=data["kind"],
+        cue=_span_in(data.get("cue")),
+        speaker=None if ref is None else SpeakerRef(
+            name=ref["name"],
+            kind=ref["kind"],
+            title=ref.get("title"),
+            mention=_span_in(ref.get("mention")),
+            members=tuple(ref.get("members") or ()),
+        ),
+        method=data.get("method", "none"),
+        confidence=float(data.get("confidence", 0.0)),
+        unresolved_mention=_span_in(data.get("unresolved_mention")),
+        category=data.get("category", "speech"),
+        parts=tuple(_span_in(part) for part in data.get("parts") or ()),
+    )

@@ -7,19 +7,31 @@ indexes kept current by triggers.
 
 Writes happen one article at a time in one transaction, and an article whose text has not
 changed is never written, so indexing the same files twice leaves the database as it was.
+
+Any number of processes may write to one index at once (several `quotes index` runs, say).
+Every write transaction starts with ``BEGIN IMMEDIATE``, taking SQLite's write lock before it
+reads anything, and a connection waits up to :data:`BUSY_TIMEOUT` seconds for that lock. A
+deferred transaction (Python's default) would read first and then fail at once with "database
+is locked" when another writer got in between: issue 16 measured 563 of 800 writes from two
+processes failing that way. The database is in WAL mode, so readers (`quotes serve`,
+`quotes export`) never wait for a writer, nor a writer for them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import posixpath
+import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlite_utils
 from sqlite_utils.db import Database
 
+from quotes.cues import category_of_cue_text
 from quotes.records import (
     METADATA_FIELDS,
     Article,
@@ -206,6 +218,80 @@ def _add_statements(db: Database) -> None:
         db["sequences"].insert({"name": "statements_pending", "value": 1})
 
 
+def _normalise_sources(db: Database) -> None:
+    """One article per file: sources written as given (``arts/a.txt``, ``./arts/../arts/a.txt``)
+    become one normalised path; of rows that now share a source, the last indexed is kept.
+
+    Issue 16: "the same folder given as arts, an absolute path and ./arts/../arts is indexed
+    three times". Only what needs no current directory is done here (``.``, ``..``, doubled
+    slashes); `quotes index` renames absolute paths inside its directory when it runs. The
+    rows dropped are older copies of the same file's text and quotes, not user data.
+    """
+    names: dict[str, list[int]] = {}
+    for article_id, source in db.execute("select id, source from articles order by id"):
+        names.setdefault(normal_source(source), []).append(article_id)
+    _merge_sources(db, names)
+
+
+def _add_article_search(db: Database) -> None:
+    # "Search over quotes and article text, with snippets" (issue 15): the site searches the
+    # articles' titles and text too, so a phrase outside any quote is still found.
+    # (a database made by a development build may have the index already)
+    if "articles_fts" not in db.table_names():
+        db["articles"].enable_fts(["title", "text"], create_triggers=True)
+
+
+def _add_category_and_parts(db: Database) -> None:
+    """``quotes.category`` (speech, belief, stance, finding, other) and ``quotes.parts`` (the
+    pieces of a quotation interrupted by its attribution, as JSON). Rows indexed before have
+    one piece, their text, and the category their stored cue word gives; re-indexing with
+    --force recomputes both from the text."""
+    db["quotes"].add_column("category", str)
+    db["quotes"].add_column("parts", str)
+    rows = db.execute('select id, text, start, "end", cue, kind from quotes').fetchall()
+    for quote_id, text, start, end, cue, kind in rows:
+        db.execute(
+            "update quotes set category = ?, parts = ? where id = ?",
+            [
+                category_of_cue_text(cue, direct=kind == "direct"),
+                _parts_json([(start, end, text)]),
+                quote_id,
+            ],
+        )
+    db["quotes"].create_index(["category"])
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.category,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.parts,
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
@@ -213,6 +299,9 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _add_article_metadata,
     _add_speaker_identity,
     _add_statements,
+    _normalise_sources,
+    _add_article_search,
+    _add_category_and_parts,
 ]
 
 
@@ -220,14 +309,68 @@ class SchemaError(Exception):
     """The database cannot be used by this version of quotes."""
 
 
+class NotAnIndex(SchemaError):
+    """The file given as the database is not a SQLite file, or is one quotes did not make."""
+
+
+class Busy(Exception):
+    """Another process held the write lock for longer than :data:`BUSY_TIMEOUT`."""
+
+
+# Seconds a write waits for another process's write transaction to end. `quotes index` holds
+# the lock for one article's rows at a time (milliseconds), so a wait this long means a stuck
+# writer, not a busy one.
+BUSY_TIMEOUT = 60.0
+# The tables a quotes index has from its first migration on.
+OWN_TABLES = frozenset({"articles", "speakers", "quotes"})
+
+
 def schema_version(db: Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+@contextlib.contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that holds SQLite's write lock from its first statement.
+
+    ``BEGIN IMMEDIATE`` waits (up to the connection's busy timeout) for any other writer to
+    finish, so what the transaction reads stays true until it commits. Nested inside an open
+    transaction it is a savepoint of that one. Rolled back on any exception.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if _locked(error):
+            raise _busy() from error
+        raise
+    try:
+        yield db
+        db.conn.execute("COMMIT")
+    except BaseException as error:
+        db.conn.rollback()
+        if isinstance(error, sqlite3.OperationalError) and _locked(error):
+            raise _busy() from error
+        raise
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _busy() -> Busy:
+    return Busy(f"database is locked: another process kept it for more than {BUSY_TIMEOUT:g} s")
 
 
 def migrate(db: Database, migrations: Sequence[Callable[[Database], None]] = MIGRATIONS) -> int:
     """Apply the migrations this database has not had yet, each in its own transaction.
 
-    Returns the new schema version. A database already up to date is not written to.
+    Returns the new schema version. A database already up to date is not written to. Two
+    processes opening an old database at once apply each migration once: the version is read
+    again under the write lock.
     """
     version = schema_version(db)
     if version > len(migrations):
@@ -236,7 +379,7 @@ def migrate(db: Database, migrations: Sequence[Callable[[Database], None]] = MIG
             f"understands ({len(migrations)}); upgrade quotes"
         )
     for number, migration in enumerate(migrations[version:], start=version + 1):
-        with _write_transaction(db):
+        with transaction(db):
             # Read again under the write lock: another process opening the same new
             # database at the same moment may have applied it already.
             if schema_version(db) >= number:
@@ -247,6 +390,44 @@ def migrate(db: Database, migrations: Sequence[Callable[[Database], None]] = MIG
     return len(migrations)
 
 
+def connect(path: str | Path) -> Database:
+    """A connection to ``path`` that waits for other writers; checks that it is an index.
+
+    Raises :class:`NotAnIndex` for a file that is not SQLite at all, or a SQLite database
+    with tables of its own that quotes did not make (writing our tables into someone else's
+    database would be worse than refusing).
+    """
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
+    except sqlite3.Error as error:
+        raise NotAnIndex(f"cannot open {path} as a database: {error}") from error
+    try:
+        tables = {row[0] for row in conn.execute("select name from sqlite_master")}
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise NotAnIndex(
+            f"{path} is not a SQLite database ({error}); give --db a new file or a quotes index"
+        ) from error
+    ours = OWN_TABLES <= tables
+    if (version == 0 and tables) or (0 < version <= len(MIGRATIONS) and not ours):
+        conn.close()
+        names = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotAnIndex(
+            f"{path} is a SQLite database that quotes did not make (it has {names}); "
+            "give --db a new file or a quotes index"
+        )
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    if db.journal_mode != "wal":
+        # WAL lets readers go on while a writer writes. Changing the mode needs a moment's
+        # exclusive access; if another process has the file open that moment may not come,
+        # and the index works in the old mode all the same.
+        with contextlib.suppress(sqlite3.OperationalError):
+            db.enable_wal()
+    return db
+
+
 def open_db(path: str | Path, create: bool = True) -> Database:
     """Open (and with ``create``, make) the index at ``path``, migrated to the current schema."""
     path = Path(path)
@@ -254,9 +435,12 @@ def open_db(path: str | Path, create: bool = True) -> Database:
         if not create:
             raise FileNotFoundError(f"no database at {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.execute("PRAGMA foreign_keys = ON")
-    migrate(db)
+    db = connect(path)
+    try:
+        migrate(db)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
@@ -335,22 +519,6 @@ class SpeakerCache:
         self._index = None
 
 
-@contextmanager
-def _write_transaction(db: Database) -> Iterator[None]:
-    """One transaction that takes the write lock before it reads (BEGIN IMMEDIATE)."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
-
-
 StatementGrouper = Callable[[Database, list[int], set[int]], None]
 
 
@@ -378,7 +546,7 @@ def index_article(
     :class:`ResolvingFailed`; nothing of the article is stored after any error.
     """
     try:
-        with _write_transaction(db):
+        with transaction(db):
             article_id, old_statements = _replace_article(db, article)
             try:
                 index = speakers.current(db)
@@ -461,7 +629,7 @@ def save_article(
     """
     inserted: list[Speaker] = []
     try:
-        with _write_transaction(db):
+        with transaction(db):
             article_id, _ = _replace_article(db, article)
             _insert_quotes(db, article_id, quotes, inserted)
     except BaseException:
@@ -502,6 +670,13 @@ def _next_speaker_id(db: Database) -> int:
     return highest + 1
 
 
+def _parts_json(parts: Iterable[tuple[int, int, str]]) -> str:
+    return json.dumps(
+        [{"start": start, "end": end, "text": text} for start, end, text in parts],
+        ensure_ascii=False,
+    )
+
+
 def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
     cue, mention = quote.cue, quote.mention
     return {
@@ -519,7 +694,121 @@ def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
         "speaker_end": mention.end if mention else None,
         "method": quote.method,
         "confidence": quote.confidence,
+        "category": quote.category,
+        "parts": _parts_json((p.start, p.end, p.text) for p in quote.pieces),
     }
+
+
+def normal_source(source: str) -> str:
+    """``source`` without ``.``, ``..`` or doubled slashes; a URL is left as it is."""
+    if "://" in source or not source:
+        return source
+    return posixpath.normpath(source)
+
+
+def _merge_sources(db: Database, names: dict[str, list[int]]) -> int:
+    """Give each group of article ids its one source name, keeping the newest row of a group
+    (the highest id) and deleting the others with what was derived from them. An editor's
+    override recorded under an old spelling follows the article to its name. Returns rows
+    deleted."""
+    spelled = dict(db.execute("select id, source from articles").fetchall())
+    dropped = [i for ids in names.values() for i in ids if i != max(ids)]
+    _drop_articles(db, dropped)
+    overrides = "speaker_overrides" in db.table_names()
+    for name, ids in names.items():
+        db.execute(
+            "update articles set source = ? where id = ? and source != ?", [name, max(ids), name]
+        )
+        if overrides:
+            for old in {spelled[i] for i in ids} - {name}:
+                db.execute("update speaker_overrides set source = ? where source = ?", [name, old])
+    return len(dropped)
+
+
+def _drop_articles(db: Database, ids: Sequence[int]) -> None:
+    """Delete these articles and what was derived from them, inside the caller's transaction:
+    their quotes, the speakers left without quotes, and their quotes' places in statements (a
+    statement left with one quote or none is deleted, the others recounted)."""
+    statements = "statement_id" in db["quotes"].columns_dict
+    scoped = "article_id" in db["speakers"].columns_dict
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        touched = []
+        if statements:
+            touched = [
+                row[0]
+                for row in db.execute(
+                    f"select distinct statement_id from quotes where article_id in ({marks})"
+                    " and statement_id is not null",
+                    chunk,
+                )
+            ]
+        db.execute(f"delete from quotes where article_id in ({marks})", chunk)
+        for statement_id in touched:
+            _recount_statement(db, statement_id)
+        _delete_orphan_speakers(db)
+        if scoped:  # (none should be left: a speaker scoped to an article quotes in it only)
+            db.execute(f"update speakers set article_id = null where article_id in ({marks})", chunk)
+        db.execute(f"delete from articles where id in ({marks})", chunk)
+
+
+def _recount_statement(db: Database, statement_id: int) -> None:
+    left = db.execute(
+        "select count(*) from quotes where statement_id = ?", [statement_id]
+    ).fetchone()[0]
+    if left < 2:  # a single quote belongs to no statement (write_statements' rule)
+        db.execute("update quotes set statement_id = null where statement_id = ?", [statement_id])
+        db.execute("delete from statements where id = ?", [statement_id])
+    else:
+        db.execute(
+            "update statements set quotes = ?, articles = (select count(distinct article_id)"
+            " from quotes where statement_id = ?) where id = ?",
+            [left, statement_id, statement_id],
+        )
+
+
+def rename_sources(db: Database, renames: dict[str, str]) -> int:
+    """Record the articles ``renames`` names (old source -> new) under their new names, in
+    one transaction; where a new name is already taken, the newest row of the two is kept.
+    Returns how many duplicate rows were deleted."""
+    if not renames:
+        return 0
+    with transaction(db):
+        ids = dict(db.execute("select source, id from articles").fetchall())
+        names: dict[str, list[int]] = {}
+        for old, new in renames.items():
+            if old in ids:
+                names.setdefault(new, []).append(ids[old])
+        for new, group in names.items():
+            if new in ids and ids[new] not in group:
+                group.append(ids[new])
+        return _merge_sources(db, names)
+
+
+def sources(db: Database) -> list[str]:
+    """Every article's source, sorted."""
+    return [row[0] for row in db.execute("select source from articles order by source")]
+
+
+def delete_articles(db: Database, sources: Iterable[str]) -> int:
+    """Delete these articles with their quotes, the speakers left without quotes and their
+    quotes' places in statements, in one transaction. Returns how many were deleted."""
+    with transaction(db):
+        ids = []
+        for source in sources:
+            row = db.execute("select id from articles where source = ?", [source]).fetchone()
+            if row is not None:
+                ids.append(row[0])
+        _drop_articles(db, ids)
+    return len(ids)
+
+
+def _delete_orphan_speakers(db: Database) -> int:
+    return db.execute(
+        "delete from speakers where id not in "
+        "(select speaker_id from quotes where speaker_id is not null)"
+    ).rowcount
 
 
 def prune_speakers(db: Database) -> int:
@@ -530,7 +819,7 @@ def prune_speakers(db: Database) -> int:
     orphans = "from speakers where id not in (select speaker_id from quotes where speaker_id is not null)"
     if not db.execute(f"select exists(select 1 {orphans})").fetchone()[0]:
         return 0
-    with _write_transaction(db):
+    with transaction(db):
         return db.execute(f"delete {orphans}").rowcount
 
 
@@ -564,7 +853,7 @@ def merge_speakers(
     again (only within its article for a generic description). ``key`` is the name
     normaliser the indexer matches with. Returns the merged speaker.
     """
-    with _write_transaction(db):
+    with transaction(db):
         target = _speaker(db, into)
         for other_id in others:
             if other_id == into:
@@ -603,11 +892,11 @@ def split_speaker(
 ) -> Speaker:
     """Give speaker ``speaker_id``'s quotes in article ``source`` to a new speaker (named
     ``name``, else the same name), now and at every later re-index. Returns the new speaker."""
-    with _write_transaction(db):
+    with transaction(db):
         old = _speaker(db, speaker_id)
         row = db.execute("select id from articles where source = ?", [source]).fetchone()
         if row is None:
-            raise NotFound(f"no article {source} in the index (sources are as given to index)")
+            raise NotFound(f"no article {source} in the index (see its sources with quotes export)")
         moved = db.execute(
             "select count(*) from quotes where article_id = ? and speaker_id = ?",
             [row[0], speaker_id],
@@ -635,7 +924,7 @@ def override_rows(db: Database) -> list[dict]:
 def delete_override(db: Database, override_id: int) -> None:
     """Forget an override; the next re-index of the articles concerned resolves as if it had
     never been made (``--force`` applies it everywhere at once)."""
-    with _write_transaction(db):
+    with transaction(db):
         if not db.execute("delete from speaker_overrides where id = ?", [override_id]).rowcount:
             raise NotFound(f"no override with id {override_id}")
 
@@ -643,13 +932,25 @@ def delete_override(db: Database, override_id: int) -> None:
 # -- statements (quotes.statements decides, this stores) ----------------------------------------
 
 _WORDING_SQL = """
-select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id
+select quotes.id, quotes.text, quotes.speaker_id, speakers.kind, quotes.statement_id,
+  quotes.parts
 from quotes left join speakers on speakers.id = quotes.speaker_id
 """
 
 
 def _wordings(db: Database, where: str, params: Sequence) -> list[Wording]:
-    return [Wording(*row) for row in db.execute(f"{_WORDING_SQL} {where}", list(params))]
+    return [
+        Wording(quote_id, _whole(text, parts), speaker_id, kind, statement_id)
+        for quote_id, text, speaker_id, kind, statement_id, parts in db.execute(
+            f"{_WORDING_SQL} {where}", list(params)
+        )
+    ]
+
+
+def _whole(text: str, parts: str | None) -> str:
+    """A quote's whole wording: an interrupted quote's pieces joined (its text is the first)."""
+    pieces = json.loads(parts) if parts else []
+    return " ".join(piece["text"] for piece in pieces) if len(pieces) > 1 else text
 
 
 def wordings(db: Database, quote_ids: Sequence[int]) -> list[Wording]:
@@ -694,14 +995,14 @@ def article_quote_ids(db: Database) -> Iterator[list[int]]:
 def group_all(db: Database, group_statements: StatementGrouper) -> None:
     """Group every stored quote into statements from scratch, one article per transaction,
     as if the articles were indexed again in order."""
-    with _write_transaction(db):
+    with transaction(db):
         db.execute("update quotes set statement_id = null")
         db.execute("delete from statements")
     for quote_ids in article_quote_ids(db):
         if quote_ids:
-            with _write_transaction(db):
+            with transaction(db):
                 group_statements(db, quote_ids, set())
-    with _write_transaction(db):
+    with transaction(db):
         db.execute("delete from sequences where name = 'statements_pending'")
 
 
@@ -778,7 +1079,9 @@ select
   articles.author,
   articles.url,
   articles.language,
-  quotes.statement_id
+  quotes.statement_id,
+  quotes.category,
+  quotes.parts
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id
@@ -787,8 +1090,10 @@ order by articles.source, quotes.start, quotes."end", quotes.id
 
 
 def quote_rows(db: Database) -> Iterator[dict]:
-    """Every quote with its article and speaker, ordered by source then position."""
-    return db.query(EXPORT_SQL)
+    """Every quote with its article and speaker, ordered by source then position; ``parts``
+    decoded to a list of {start, end, text}."""
+    for row in db.query(EXPORT_SQL):
+        yield {**row, "parts": json.loads(row["parts"]) if row["parts"] else []}
 
 
 def speaker_rows(db: Database) -> Iterator[dict]:
@@ -817,3 +1122,258 @@ def statement_rows(db: Database) -> Iterator[dict]:
 
 def counts(db: Database) -> dict[str, int]:
     return {table: db[table].count for table in ("articles", "quotes", "speakers")}
+
+
+# -- reads for the web site -------------------------------------------------------------------
+#
+# The Datasette plugin (quotes.web) runs these on Datasette's own connections (plain sqlite3
+# connections), so they take a connection rather than a sqlite-utils Database. Columns other
+# branches of the schema add (articles.outlet, quotes.statement_id, ...) are looked up at call
+# time: the site shows them when they exist and works without them.
+
+WEB_TABLES = ("articles", "speakers", "quotes")
+
+# Optional columns, shown when the schema has them.
+ARTICLE_EXTRAS = ("outlet", "published", "author", "url", "language")
+QUOTE_EXTRAS = ("category", "parts", "statement_id")
+
+# Marks around search hits in snippets: characters no article is expected to hold, replaced
+# by <mark> elements after the text around them has been escaped for HTML.
+HIT_START, HIT_END = "\ue000", "\ue001"
+
+
+def is_index(path: str | Path) -> bool:
+    """Whether the SQLite file at ``path`` holds a quotes index (read-only look, never writes)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        names = {row[0] for row in conn.execute("select name from sqlite_master")}
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return set(WEB_TABLES) <= names
+
+
+def checkpoint(path: str | Path) -> bool:
+    """Fold a write-ahead log back into the database file, so a reader that ignores the log
+    (Datasette's immutable mode) sees every committed article. False when a writer kept some
+    of the log from being folded in."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return True
+        busy, frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy and frames == done
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def fts_query(text: str | None) -> str:
+    """An FTS5 query for what a person typed: every word or "phrase" is quoted, so no input is
+    a syntax error.
+
+    Kept: "exact phrases" (an unclosed quote runs to the end), OR and NOT between terms, and
+    prefix* searches. Everything else is a phrase of its own words: ``US-led`` finds "US-led",
+    ``U.S.`` finds "U.S.", ``don't`` finds "don't". Input with no words matches nothing.
+    """
+    # 'US-led' gave "no such column: led" and 'fts5: syntax error' for an empty query (issue 15)
+    terms: list[str] = []
+    for m in re.finditer(r'"([^"]*)"?|(\S+)', text or ""):
+        word = m.group(2)
+        if word in ("OR", "NOT") and terms and terms[-1] not in ("OR", "NOT"):
+            terms.append(word)
+            continue
+        phrase = m.group(1) if word is None else word
+        star = ""
+        if word is not None and len(word) > 1 and word.endswith("*"):
+            phrase, star = word.rstrip("*"), "*"
+        if not re.search(r"[^\W_]", phrase):
+            continue  # no token at all ('%', '_'): FTS5 would find nothing anyway
+        terms.append('"' + phrase.replace('"', '""') + '"' + star)
+    while terms and terms[-1] in ("OR", "NOT"):
+        terms.pop()
+    return " ".join(terms) or '""'
+
+
+def register_functions(conn: Any) -> None:
+    """SQL functions the site's canned queries use: ``quotes_fts_query(text)`` (see
+    :func:`fts_query`) and ``quotes_like(text)``, a LIKE pattern matching ``text`` word for
+    word anywhere (``%`` and ``_`` escaped with backslash; use ``escape '\\'``)."""
+    conn.create_function("quotes_fts_query", 1, fts_query, deterministic=True)
+    conn.create_function("quotes_like", 1, like_pattern, deterministic=True)
+
+
+def like_pattern(text: str | None) -> str | None:
+    """``%text%`` with LIKE's wildcards escaped; None (matching nothing) for empty input."""
+    # "%, _ or an empty value match everything, although one promises 'word for word'" (issue 16)
+    if text is None or not str(text).strip():
+        return None
+    escaped = str(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def columns(conn: Any, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
+
+
+def longest_article(conn: Any) -> int:
+    """Bytes in the longest article text (0 when there is none)."""
+    row = conn.execute("select max(length(cast(text as blob))) from articles").fetchone()
+    return row[0] or 0
+
+
+def _dicts(cursor: Any) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _article_select(conn: Any, prefix: str = "") -> str:
+    """The article columns the site shows, those of ARTICLE_EXTRAS the schema has included,
+    each named ``prefix + column``."""
+    present = set(columns(conn, "articles"))
+    names = ["id", "title", "source", *(c for c in ARTICLE_EXTRAS if c in present)]
+    return ", ".join(f"articles.[{c}] as [{prefix}{c}]" for c in names)
+
+
+def article_row(conn: Any, article_id: int, with_text: bool = True) -> dict | None:
+    select = _article_select(conn) + (", articles.text as text" if with_text else "")
+    rows = _dicts(conn.execute(f"select {select} from articles where id = ?", [article_id]))
+    return rows[0] if rows else None
+
+
+def speaker_row(conn: Any, speaker_id: int) -> dict | None:
+    rows = _dicts(
+        conn.execute(
+            "select speakers.*, count(quotes.id) as quotes, "
+            "count(distinct quotes.article_id) as articles "
+            "from speakers left join quotes on quotes.speaker_id = speakers.id "
+            "where speakers.id = ? group by speakers.id",
+            [speaker_id],
+        )
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    for key in ("titles", "aliases"):
+        try:
+            row[key] = json.loads(row.get(key) or "[]")
+        except ValueError:
+            row[key] = [row[key]]
+    return row
+
+
+def _quote_select(conn: Any) -> str:
+    present = set(columns(conn, "quotes"))
+    extras = [f"quotes.[{c}] as [{c}]" for c in QUOTE_EXTRAS if c in present]
+    return ", ".join(
+        [
+            "quotes.id, quotes.article_id, quotes.speaker_id, quotes.text, quotes.start",
+            'quotes."end", quotes.kind, quotes.cue, quotes.cue_start, quotes.cue_end',
+            "quotes.speaker_mention, quotes.speaker_start, quotes.speaker_end",
+            "quotes.method, quotes.confidence",
+            "speakers.name as speaker, speakers.kind as speaker_kind",
+            *extras,
+        ]
+    )
+
+
+def quote_row(conn: Any, quote_id: int) -> dict | None:
+    rows = _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)} from quotes "
+            "left join speakers on speakers.id = quotes.speaker_id where quotes.id = ?",
+            [quote_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def article_quotes(conn: Any, article_id: int) -> list[dict]:
+    """Every quote of an article with its speaker's name, in text order."""
+    return _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)} from quotes "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            'where quotes.article_id = ? order by quotes.start, quotes."end", quotes.id',
+            [article_id],
+        )
+    )
+
+
+def speaker_quotes(conn: Any, speaker_id: int) -> list[dict]:
+    """A speaker's quotes, each with its article's title, source and (when stored) outlet and
+    date, ordered by article then position."""
+    order = "articles.source"
+    if "published" in columns(conn, "articles"):
+        order = "articles.published is null, articles.published, articles.source"
+    prefixed = _article_select(conn, "article_")
+    return _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)}, {prefixed} from quotes "
+            "join articles on articles.id = quotes.article_id "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            f'where quotes.speaker_id = ? order by {order}, quotes.start, quotes."end"',
+            [speaker_id],
+        )
+    )
+
+
+def same_statement(conn: Any, quote: dict) -> list[dict]:
+    """Other quotes reporting the same statement as ``quote`` (quotes.statement_id, when the
+    schema has it), with their speakers and articles; the statement's own row as
+    ``statement`` on each."""
+    if quote.get("statement_id") is None:
+        return []
+    prefixed = _article_select(conn, "article_")
+    return _dicts(
+        conn.execute(
+            f"select {_quote_select(conn)}, {prefixed} from quotes "
+            "join articles on articles.id = quotes.article_id "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            "where quotes.statement_id = ? and quotes.id != ? "
+            "order by articles.source, quotes.start",
+            [quote["statement_id"], quote["id"]],
+        )
+    )
+
+
+def search_quotes(conn: Any, text: str, limit: int = 50) -> list[dict]:
+    """Quotes matching ``text`` (see :func:`fts_query`), best first, with the hits marked by
+    HIT_START / HIT_END in ``highlighted``."""
+    return _dicts(
+        conn.execute(
+            "select quotes.id, quotes.article_id, quotes.speaker_id, quotes.confidence, "
+            "highlight(quotes_fts, 0, ?, ?) as highlighted, speakers.name as speaker, "
+            "articles.title as article_title, articles.source as article_source "
+            "from quotes_fts join quotes on quotes.id = quotes_fts.rowid "
+            "join articles on articles.id = quotes.article_id "
+            "left join speakers on speakers.id = quotes.speaker_id "
+            "where quotes_fts match ? order by rank limit ?",
+            [HIT_START, HIT_END, fts_query(text), limit],
+        )
+    )
+
+
+def search_articles(conn: Any, text: str, limit: int = 50) -> list[dict]:
+    """Articles whose title or text match ``text``, best first, with a marked snippet."""
+    names = {row[0] for row in conn.execute("select name from sqlite_master")}
+    if "articles_fts" not in names:
+        return []
+    return _dicts(
+        conn.execute(
+            "select articles.id, articles.title, articles.source, "
+            "snippet(articles_fts, 1, ?, ?, '…', 24) as snippet "
+            "from articles_fts join articles on articles.id = articles_fts.rowid "
+            "where articles_fts match ? order by rank limit ?",
+            [HIT_START, HIT_END, fts_query(text), limit],
+        )
+    )

@@ -307,7 +307,11 @@ def nlp():
     elif WIP_MODEL.exists():
         name = str(WIP_MODEL)
     else:
-        pytest.skip("neither en_quotes_sm nor the work-in-progress model is available")
+        pytest.fail(
+            "neither en_quotes_sm nor the work-in-progress model is available; install "
+            "models/dist/en_quotes_sm-*.whl",
+            pytrace=False,
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from quotes.pipeline import load

@@ -177,7 +177,8 @@ def packaged():
     try:
         return spacy.load("en_quotes_sm")
     except OSError:
-        pytest.skip("en_quotes_sm is not installed")
+        pytest.fail("en_quotes_sm is not installed; install models/dist/en_quotes_sm-*.whl",
+                    pytrace=False)
 
 
 # The news sentences (en_quotes_sm 0.2.0 missed the first two names and linked the

@@ -457,3 +457,24 @@ def test_a_quote_split_at_its_cue_leaves_a_piece_of_a_matched_gold():
         "All of us.",
     )
     assert "piece of a matched gold" in error.tags
+
+
+def test_the_runner_gives_each_article_its_own_doc_and_quotes(nlp):
+    """find_quotes runs a whole batch before yielding: the baseline must still read each
+    article's own Doc (it read the batch's last one, or failed, when find_quotes changed)."""
+    from quotes import evaluate as ev
+
+    articles = [
+        Article("a.txt", '"The bridge will reopen in spring after the repairs," said Mara Quist.'),
+        Article("b.txt", 'It rained.\n\n"The ferries stop tonight and will not run until Friday," said Tomas Lind.'),
+        Article("c.txt", "Nothing was said here at all."),
+    ]
+    results = list(ev.make_runner("en_quotes_sm", batch_size=3, baseline=True)(articles))
+    assert [a.source for a, _, _ in results] == ["a.txt", "b.txt", "c.txt"]
+    for article, quotes, baseline in results:
+        for quote in quotes:
+            assert article.text[quote.content.start : quote.content.end] == quote.content.text
+        for p in baseline.predictions:
+            assert article.text[p.start : p.end] == p.text
+    assert [len(q) for _, q, _ in results][:2] == [1, 1]
+    assert "Tomas Lind" in [q.speaker.name for q in results[1][1]]

@@ -1,6 +1,7 @@
 from docs import make_doc
 
-from quotes.extract import find_marked, find_quotes
+from quotes.extract import find_quotes
+from quotes.marks import find_marked
 
 
 def inside(text: str) -> list[str]:
@@ -477,7 +478,7 @@ def test_colon_hung_on_the_quotations_own_root_ends_the_search():
 def test_a_tagged_content_ends_before_the_full_stop_but_keeps_its_quote_mark():
     import spacy
 
-    from quotes.extract import _without_final_punct
+    from quotes.reports import _without_final_punct
 
     doc = spacy.blank("en")('He said the talks had failed. "We won."')
     start = doc.text.index("the")

@@ -175,3 +175,56 @@ def test_the_crashing_fuzz_input_indexes_with_the_real_pipeline(tmp_path):
     exported = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "q.db")]).output
     for record in map(json.loads, exported.splitlines()):
         assert "Il add Dr.\n\n›」"[record["start"] : record["end"]] == record["text"]
+
+
+def test_eval_keeps_each_articles_own_doc_for_the_baseline(monkeypatch):
+    """`quotes eval` wraps nlp to keep each Doc for textacy; find_quotes must consume
+    nlp.pipe one Doc per article yielded, so the Doc at hand is that article's."""
+    from quotes import evaluate
+
+    docs = []
+
+    def baseline(doc):
+        docs.append(doc.text)
+        return evaluate.Baseline(predictions=[])
+
+    monkeypatch.setattr(evaluate, "textacy_predictions", baseline)
+    run = evaluate.make_runner("en_quotes_sm", batch_size=2, baseline=True)
+    articles = [Article(f"{n}.txt", f'"Line {n}," said Ann Lee.') for n in range(5)]
+    seen = [(article.text, docs[-1]) for article, _, _ in run(articles)]
+    assert seen == [(a.text, a.text) for a in articles]
+
+
+def test_with_the_real_pipeline_a_file_raising_inside_extraction_costs_only_itself(
+    tmp_path, monkeypatch
+):
+    from quotes import attribute
+
+    real = attribute.quotes_in
+
+    def quotes_in(doc, *args, **kwargs):
+        if "BOOM" in doc.text:
+            raise IndexError("list index out of range")
+        return real(doc, *args, **kwargs)
+
+    monkeypatch.setattr(attribute, "quotes_in", quotes_in)
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    for n in range(6):
+        word = "BOOM" if n == 2 else "calm"
+        (folder / f"{n}.txt").write_text(
+            f'Story {n}\n\n"It is {word} here," said Mayor Ann Lee.\n', encoding="utf-8"
+        )
+    db = tmp_path / "q.db"
+    result = CliRunner().invoke(cli, ["index", str(folder), "--db", str(db), "--batch-size", "4"])
+    assert result.exit_code == 1
+    assert f"error: {folder / '2.txt'}: internal error while finding quotes: IndexError" in (
+        result.output
+    )
+    assert "6 files: 5 indexed, 0 unchanged, 1 failed" in result.output
+    exported = CliRunner().invoke(cli, ["export", "--db", str(db)]).output
+    records = [json.loads(line) for line in exported.splitlines()]
+    assert sorted(r["source"].rsplit("/", 1)[-1] for r in records) == [
+        f"{n}.txt" for n in (0, 1, 3, 4, 5)
+    ]
+    assert {r["speaker"] for r in records} == {"Ann Lee"}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from conftest import require_model
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 from thinc.api import Adam
@@ -301,7 +302,7 @@ def test_content_is_not_taken_from_another_paragraph():
 
 
 def test_shipped_tagger_joins_only_the_pipeline_whose_tok2vec_it_reads():
-    pytest.importorskip("en_quotes_sm")
+    require_model()
     from quotes import pipeline
 
     nlp = pipeline.load("en_quotes_sm")
@@ -319,7 +320,7 @@ def test_shipped_tagger_joins_only_the_pipeline_whose_tok2vec_it_reads():
 
 
 def test_project_pipeline_narrows_coreferees_reach():
-    pytest.importorskip("en_quotes_sm")
+    require_model()
     from quotes import pipeline
 
     nlp = pipeline.load("en_quotes_sm")
@@ -334,7 +335,7 @@ def test_project_pipeline_narrows_coreferees_reach():
 def test_a_trained_pipeline_directory_loads_in_a_fresh_process(tmp_path):
     """`--model DIR` (a pipeline saved by the recipe): our factory and tok2vec features must be
     registered before spaCy reads its config, which a fresh process has not done."""
-    pytest.importorskip("en_quotes_sm")
+    require_model()
     spacy.load("en_quotes_sm").to_disk(tmp_path / "pipeline")
     code = (
         "import sys; from quotes import pipeline; "

@@ -1,7 +1,7 @@
 """End to end on the five seed articles with the real pipeline: index, export, check speakers.
 
 These are the attributions the project was created to get right (issue: "The quote index end
-to end"). They need the packaged en_quotes_sm; without it they are skipped, and CI installs it.
+to end"). They need the packaged en_quotes_sm; without it they fail (CI installs it).
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import require_model
 
 from quotes.cli import cli
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 
-pytest.importorskip("en_quotes_sm")
 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory) -> tuple[Path, Path]:
+    require_model()
     work = tmp_path_factory.mktemp("seeds")
     shutil.copytree(SEEDS, work / "seeds")
     db = work / "quotes.db"

@@ -1,3 +1,4 @@
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -143,18 +144,24 @@ def test_migrating_an_older_database_keeps_its_rows(tmp_path):
     db = sqlite_utils.Database(db_path)
     store.migrate(db, store.MIGRATIONS[:1])  # as written by a quotes with only the first migration
     assert store.schema_version(db) == 1
-    # the rows that quotes wrote
-    db["articles"].insert({"id": 1, "source": "old.txt", "text": '"Kept," said Ann.', "sha256": "x"})
+    # rows as the first version of quotes wrote them
+    text = '"Kept," said Ann. Ann believes it.'
+    db["articles"].insert({"id": 1, "source": "old.txt", "text": text, "sha256": "x"})
     db["speakers"].insert({"id": 7, "name": "Ann", "kind": "person"})
-    db["quotes"].insert(
-        {"article_id": 1, "speaker_id": 7, "text": "Kept,", "start": 1, "end": 6,
-         "kind": "direct", "method": "explicit"}
-    )
+    for words, start, cue, kind in (("Kept", 1, "said", "direct"), ("it", 30, "believes", "indirect")):
+        db["quotes"].insert({
+            "article_id": 1, "speaker_id": 7, "text": words, "start": start,
+            "end": start + len(words), "kind": kind, "cue": cue, "method": "explicit",
+        })
     db.close()
 
     db = store.open_db(db_path)
     assert store.schema_version(db) == len(store.MIGRATIONS)
-    assert [r["speaker"] for r in db.query("select speaker from quotes_view")] == ["Ann"]
+    rows = list(db.query("select speaker, category, parts from quotes_view order by start"))
+    assert [r["speaker"] for r in rows] == ["Ann", "Ann"]
+    # the category comes from the stored cue, the one piece is the quote itself
+    assert [r["category"] for r in rows] == ["speech", "belief"]
+    assert json.loads(rows[0]["parts"]) == [{"start": 1, "end": 5, "text": "Kept"}]
     # the search index added by a later migration covers rows written before it
     assert db.execute("select rowid from quotes_fts where quotes_fts match 'kept'").fetchall()
     # a new speaker never takes an id an older speaker had
@@ -223,6 +230,45 @@ def test_a_speaker_moving_between_changed_files_keeps_its_id(tmp_path, fake_nlp)
     rows = {r["speaker"]: r["speaker_id"] for r in db.query("select * from quotes_view")}
     assert rows["Ann Lee"] == 1 and rows["Bo Rand"] == 2
     assert len(set(rows.values())) == 3
+
+
+def test_an_interrupted_quote_keeps_its_pieces_and_category_through_export(tmp_path):
+    import csv
+    import io
+
+    from quotes import export
+
+    text = '"The bridge is late," she said. "It opens in May."'
+    first, second = Span(1, 19, "The bridge is late"), Span(33, 49, "It opens in May.")
+    assert text[first.start : first.end] == first.text
+    assert text[second.start : second.end] == second.text
+    interrupted = Quote(content=first, kind="direct", parts=(first, second), category="speech")
+    belief = Quote(content=second, kind="indirect", category="belief")
+    db_path = tmp_path / "q.db"
+    db = store.open_db(db_path)
+    store.save_article(db, Article("a.txt", text), [(interrupted, None), (belief, None)])
+    db.close()
+
+    out = io.StringIO()
+    export.export(db_path, out, format="jsonl")
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["category"] for r in rows] == ["speech", "belief"]
+    # text/start/end stay the first piece, so the offsets contract holds for every row
+    assert (rows[0]["text"], rows[0]["start"], rows[0]["end"]) == ("The bridge is late", 1, 19)
+    assert rows[0]["parts"] == [
+        {"start": 1, "end": 19, "text": "The bridge is late"},
+        {"start": 33, "end": 49, "text": "It opens in May."},
+    ]
+    assert rows[1]["parts"] == [{"start": 33, "end": 49, "text": "It opens in May."}]
+    for row in rows:
+        assert text[row["start"] : row["end"]] == row["text"]
+        assert all(text[p["start"] : p["end"]] == p["text"] for p in row["parts"])
+
+    out = io.StringIO()
+    export.export(db_path, out, format="csv")
+    [first_row, _] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert first_row["category"] == "speech"
+    assert json.loads(first_row["parts"])[1]["text"] == "It opens in May."
 
 
 def test_articles_indexed_before_metadata_are_read_again(tmp_path, fake_nlp):

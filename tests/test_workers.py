@@ -80,8 +80,7 @@ def test_a_text_longer_than_max_length_is_indexed_in_pieces(tmp_path, monkeypatc
     folder.mkdir()
     (folder / "long.txt").write_text(long_text, encoding="utf-8")
     (folder / "bad.txt").write_bytes(b"caf\xe9 \xff\xfe broken")
-    # before the long one: the last piece of a text and the first of the next may share a
-    # batch, and the attribution tagger's window reaches across the Docs of a batch
+    # before the long one, which then goes through alone
     (folder / "a_short.txt").write_text(texts[0][:2000], encoding="utf-8")
     db = tmp_path / "q.db"
     summary = indexer.index_paths([str(folder)], db, n_workers=1)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -45,6 +46,7 @@ __all__ = [
     "expand",
     "read",
     "read_article",
+    "source_name",
     "title_of",
     "view",
     "warnings",
@@ -63,16 +65,56 @@ STDIN_SOURCE = "<stdin>"
 Source = str | Item
 
 
+def source_name(path: str | os.PathLike[str]) -> str:
+    """The name the index records a file under: one name per file, however it was spelled.
+
+    Symbolic links and ``.``/``..`` are resolved; the name is relative to the current
+    directory when the file is inside it (``seeds/000.txt``), else absolute
+    (``/data/news/000.txt``), with ``/`` between parts. So ``arts``, ``./arts/../arts`` and
+    the absolute path of ``arts`` give every file in it the same name.
+    """
+    real = Path(os.path.realpath(path))
+    try:
+        return real.relative_to(os.path.realpath(os.getcwd())).as_posix()
+    except ValueError:
+        return real.as_posix()
+
+
+def not_regular(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` (which exists) is not a regular file to read, or None if it is one.
+
+    A FIFO would block the reader forever waiting for a writer, and a device or socket is no
+    article, so only regular files (or links to them) are read.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return error.strerror or str(error)
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )
+    return f"not a regular file: {kind}; only regular files are read"
+
+
 def expand(
     paths: Iterable[str], feed_args: Iterable[str] = (), fetcher: fetch.Fetcher | None = None
 ) -> tuple[list[Source], list[BadInput]]:
     """What to read for these PATH and ``--feed`` arguments, in order, and the bad ones.
 
-    A file argument is taken as given, whatever its name; so are URLs and ``-``. A directory
+    A file argument is taken whatever its name; URLs and ``-`` as given. A directory
     contributes every article file below it (``.txt``, ``.html``, ``.htm``, gzipped too),
     recursively, sorted by path. A feed contributes its items' page URLs. Arguments keep their
-    command-line order and a source reached twice is read once. Each file is named by the path
-    as given (``seeds`` gives ``seeds/000.txt``), which is what the index records as its source.
+    command-line order and a source reached twice, however spelled, is read once. Each file
+    is named by :func:`source_name`, which is what the index records as its source. Anything
+    that is not a regular file (a FIFO, a device, a socket) is reported instead of read.
     """
     found: list[Source] = []
     problems: list[BadInput] = []
@@ -82,15 +124,21 @@ def expand(
             continue
         path = Path(given)
         if path.is_dir():
-            files, others = [], Counter()
+            files, others, special = [], Counter(), []
             for p in path.rglob("*"):
+                if p.is_dir():
+                    continue
                 if not p.is_file():
+                    if _article_suffix(p.name):
+                        why = not_regular(p)
+                        special.append(BadInput(source_name(p), why or "not a regular file"))
                     continue
                 if _article_suffix(p.name):
-                    files.append(os.path.join(given, p.relative_to(path).as_posix()))
+                    files.append(source_name(p))
                 elif not p.name.endswith(SIDECAR_SUFFIXES):
                     others["".join(p.suffixes[-1:]) or p.name] += 1
-            if not files:
+            problems.extend(sorted(special, key=lambda bad: bad.source))
+            if not files and not special:
                 reason = "directory has no .txt or .html files"
                 if others:
                     kinds = ", ".join(k for k, _ in others.most_common(5))
@@ -101,7 +149,11 @@ def expand(
                 problems.append(BadInput(given, reason))
             found.extend(sorted(files))
         elif path.exists():
-            found.append(given)
+            why = not_regular(path)
+            if why:
+                problems.append(BadInput(given, why))
+            else:
+                found.append(source_name(path))
         else:
             problems.append(BadInput(given, "no such file or directory"))
     fetcher = fetcher or fetch.Fetcher()
@@ -210,10 +262,22 @@ def _amend(article: Article, **changes: Any) -> Article:
 
 
 def _read_bytes(source: str) -> bytes:
+    """The bytes of a regular file. It is opened without blocking and checked to be a regular
+    file before it is read, so a FIFO (put in place of a file after :func:`expand` looked, or
+    a feed file given by name) cannot hang the run."""
     try:
-        return Path(source).read_bytes()
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise BadInput(source, error.strerror or str(error)) from error
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadInput(source, not_regular(source) or "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    except OSError as error:
+        raise BadInput(source, error.strerror or str(error)) from error
+    finally:
+        os.close(fd)
 
 
 def sidecar_path(source: str) -> Path | None:

@@ -1,0 +1,207 @@
+"""Hand-written news sentences that must give the right speaker, or no quote, with the real
+pipeline (issue 12: "tried as a new user would"). Each case comes in several variants so that
+the rules behind it hold in general, not for one sentence.
+
+The sentences are made up for these tests. They need the packaged en_quotes_sm: a broken
+install fails here, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from quotes.records import CATEGORIES, Quote
+
+
+@pytest.fixture(scope="module")
+def quotes_of(nlp):
+    def run(text: str) -> list[Quote]:
+        return list(nlp(text)._.quotes)
+
+    return run
+
+
+# --- a role before the name: the name speaks --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ("Council leader Margaret Okafor said the budget would be balanced next year.",
+         "Margaret Okafor"),
+        ("Labour leader Keir Starmer said the government had lost control of the economy.",
+         "Keir Starmer"),
+        ("Conservative leader Kemi Badenoch said the plan would fail.", "Kemi Badenoch"),
+        ("Union chief Bob Crow told reporters that the strike would go ahead.", "Bob Crow"),
+        ("Party chairman Tom Hughes said the vote had been a disaster.", "Tom Hughes"),
+        ("Greenpeace spokeswoman Ana Lopez said the spill was the worst in a decade.",
+         "Ana Lopez"),
+        ("Health Ministry spokesman Ivan Petrov said the hospital had been evacuated.",
+         "Ivan Petrov"),
+    ],
+)
+def test_a_role_before_a_name_gives_the_name(quotes_of, text, speaker):
+    [quote] = quotes_of(text)
+    assert quote.speaker is not None
+    assert (quote.speaker.name, quote.speaker.kind) == (speaker, "person")
+    assert quote.category == "speech"
+
+
+# --- the subject of a passive cue is not its speaker -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, not_speaker",
+    [
+        ("Russia has itself been accused of bombing hospitals in Syria.", "Russia"),
+        ("The minister was accused of lying to parliament.", "minister"),
+        ("China has been criticised for its treatment of journalists.", "China"),
+        ("Iran has repeatedly been warned that its nuclear programme must stop.", "Iran"),
+        ("Russia, accused of bombing hospitals in Syria, was not at the talks.", "Russia"),
+    ],
+)
+def test_no_quote_by_the_subject_of_a_passive(quotes_of, text, not_speaker):
+    for quote in quotes_of(text):
+        mention = quote.mention.text if quote.mention else ""
+        assert quote.speaker is None or not_speaker not in quote.speaker.name
+        assert not_speaker not in mention and "itself" not in mention
+
+
+def test_the_agent_of_a_passive_speaks(quotes_of):
+    quotes = quotes_of("The plan was criticised by Amnesty International as reckless and cruel.")
+    assert [q.speaker.name for q in quotes if q.speaker] in ([], ["Amnesty International"])
+
+
+# --- an interrupted quotation is one quote in pieces ---------------------------------------------
+
+INTERRUPTED = [
+    (
+        'Anna Berg, the council\'s treasurer, presented the budget on Monday.\n\nJohn Carter '
+        'criticised the plan. "This budget is a disgrace," he said. "It cuts everything we need."',
+        "John Carter",
+        ["This budget is a disgrace", "It cuts everything we need."],
+    ),
+    (
+        "Mayor Linda Park opened the new bridge on Monday.\n\nThe engineer, Tom Reyes, was less "
+        'pleased. "It took far too long," he said. "We lost two years to paperwork."',
+        "Tom Reyes",
+        ["It took far too long", "We lost two years to paperwork."],
+    ),
+    (
+        "Environment minister Claire Dunn visited the town on Saturday.\n\nEmergency chief Paul "
+        'Grant inspected the defences on Sunday. "The river is rising fast," he told reporters. '
+        '"We need more sandbags tonight."',
+        "Paul Grant",
+        ["The river is rising fast", "We need more sandbags tonight."],
+    ),
+    (
+        "Sarah Collins, the head teacher, welcomed the report.\n\n\"These results are the best "
+        'we have had," said David Moore, the chair of governors. "The staff deserve the credit."',
+        "David Moore",
+        ["These results are the best we have had", "The staff deserve the credit."],
+    ),
+]
+
+
+@pytest.mark.parametrize("text, speaker, pieces", INTERRUPTED)
+def test_an_interrupted_quote_is_one_quote_by_the_man_who_spoke(
+    quotes_of, text, speaker, pieces
+):
+    [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert [p.text for p in quote.pieces] == pieces
+    assert quote.speaker is not None and quote.speaker.name == speaker
+    assert quote.category == "speech"
+    for piece in quote.pieces:
+        assert text[piece.start : piece.end] == piece.text
+        # what someone said never contains its own cue
+        assert quote.cue.start not in range(piece.start, piece.end)
+    # content, the row's text/start/end, is the first piece
+    assert quote.content == quote.pieces[0]
+    assert text[quote.content.start : quote.content.end] == quote.content.text
+
+
+def test_he_never_stands_for_a_woman_named_before(quotes_of):
+    text = 'Prime Minister Jane Morton spoke first.\n\n"We will not give up," he said. "This is our home."'
+    [quote] = quotes_of(text)
+    assert [p.text for p in quote.pieces] == ["We will not give up", "This is our home."]
+    assert quote.speaker is None or "Morton" not in quote.speaker.name
+    text = 'Tom Reyes spoke first.\n\n"We will not give up," she said. "This is our home."'
+    [quote] = quotes_of(text)
+    assert quote.speaker is None or "Reyes" not in quote.speaker.name
+
+
+def test_a_scare_quote_inside_the_attribution_is_no_piece(quotes_of):
+    text = (
+        '"We have done everything we could," Anna Berg said, calling the report a "farce". '
+        '"Nobody was hurt."'
+    )
+    quotes = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert all("farce" not in p.text for q in quotes for p in q.pieces)
+
+
+# --- verbs that are not speech give no speech quote -------------------------------------------------
+
+NOT_SPEECH = [
+    "The minister refused to resign after the vote.",
+    "The chairman refused to step down despite the protests.",
+    "The referee denied the visitors a goal in the second half.",
+    "The judge denied him bail.",
+    "The border guards denied them entry.",
+    "The board approved a plan to close the factory next year.",
+    "The council approved the budget on Tuesday.",
+    "The company declined to comment on the report.",
+    "A spokesman for the club declined to comment.",
+    "The senator tweeted a photo of the crowd at the rally.",
+    "The mayor tweeted a video of the flooded street.",
+    "He did not know how to answer the question about the budget.",
+    "She did not know what to do about the debt.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_SPEECH)
+def test_verbs_that_are_not_speech_give_no_speech_quote(quotes_of, text):
+    for quote in quotes_of(text):
+        assert quote.category in CATEGORIES
+        assert quote.category != "speech", (quote.content.text, quote.cue)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("The minister said she would not resign.", "speech"),
+        ("The company denied that it had hidden the losses.", "speech"),
+        ("The senator tweeted that the bill was a disgrace.", "speech"),
+        ("The senator believes that the bill will fail.", "belief"),
+        ("Union leaders fear that the factory will close.", "belief"),
+        ("The mayor praised the firefighters for their courage.", "stance"),
+        ("A new survey shows that most voters want a change.", "finding"),
+        ("The economy will shrink this year, according to the central bank.", "speech"),
+    ],
+)
+def test_the_category_comes_from_the_cue(quotes_of, text, category):
+    [quote] = quotes_of(text)
+    assert quote.category == category
+
+
+# --- page furniture: prompts and the publisher talking to its reader are no one's quote ---------
+
+FURNITURE = [
+    "Continue reading for free",
+    "Continue reading the main story",
+    "Tell us what you think about the budget.",
+    "We hope you're enjoying The Week's refreshingly open-minded journalism.",
+    "We think you will like these stories too.",
+    "We hope you enjoy your free articles this month.",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_page_furniture_gives_no_quote(quotes_of, line):
+    text = f"The mayor said the bridge would reopen in May.\n\n{line}\n\nThe council met on Monday.\n"
+    quotes = quotes_of(text)
+    assert [q.content.text for q in quotes] == ["the bridge would reopen in May"]
+
+
+def test_a_speaker_talking_to_you_in_quotation_marks_is_still_quoted(quotes_of):
+    [quote] = quotes_of('"We hope you understand why the bridge is closed," Mayor Ann Lee said.')
+    assert quote.speaker.name == "Ann Lee"
