@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from quotes import __version__, export, indexer, ingest, store
+from quotes import __version__, export, indexer, ingest, store, workers
 from quotes.ingest import fetch
 
 DEFAULT_DB = "db/quotes.db"
@@ -88,6 +88,22 @@ def cli() -> None:
     is_flag=True,
     help="With an internal error on a file, print its Python traceback too.",
 )
+@click.option(
+    "--workers",
+    "n_workers",
+    default=workers.default_workers(),
+    show_default="this machine's cores",
+    type=click.IntRange(min=1),
+    help="Processes finding quotes, each loading the pipeline once; one process writes the "
+    "database. 1 runs everything in this process.",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Find quotes on the Dask distributed cluster whose scheduler is at ADDRESS "
+    "(tcp://host:8786) instead of local processes; this process still writes the database.",
+)
 def index(
     paths: tuple[str, ...],
     db_path: str,
@@ -98,6 +114,8 @@ def index(
     timeout: float,
     prune: bool,
     verbose: bool,
+    n_workers: int,
+    cluster: str | None,
 ) -> None:
     """Find and attribute the quotes in articles: files, directories, web pages and feeds.
 
@@ -125,7 +143,9 @@ def index(
         warnings.showwarning = lambda message, *args, **kwargs: click.secho(
             f"warning: {message}", fg="yellow", err=True
         )
-        summary = _run_index(paths, db_path, model, force, batch_size, feeds, timeout, prune)
+        summary = _run_index(
+            paths, db_path, model, force, batch_size, feeds, timeout, prune, n_workers, cluster
+        )
     for problem in summary.warnings:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
     for source in summary.pruned or []:
@@ -150,8 +170,10 @@ def _run_index(
     feeds: tuple[str, ...] = (),
     timeout: float = fetch.DEFAULT_TIMEOUT,
     prune: bool = False,
+    n_workers: int = 1,
+    cluster: str | None = None,
 ) -> indexer.Summary:
-    options = dict(feeds=feeds, timeout=timeout, prune=prune)
+    options = dict(feeds=feeds, timeout=timeout, prune=prune, n_workers=n_workers, cluster=cluster)
     try:
         if sys.stderr.isatty():
             with click.progressbar(

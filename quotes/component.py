@@ -51,21 +51,34 @@ if not Doc.has_extension("quotes") or Doc.get_extension("quotes")[2] is None:
         "spans_key": DEFAULT_SPANS_KEY,
         "coreference": True,
         "learned_cue_factor": LEARNED_CUE_FACTOR,
+        "coreference_component": None,
     },
 )
 def make_quotes(
-    nlp: Language, name: str, spans_key: str, coreference: bool, learned_cue_factor: float
+    nlp: Language,
+    name: str,
+    spans_key: str,
+    coreference: bool,
+    learned_cue_factor: float,
+    coreference_component: str | None,
 ) -> QuoteFinder:
     """``spans_key``: the ``doc.spans`` key of the contents (cues and sources under
     ``<key>_cue`` and ``<key>_source``). ``coreference``: follow coreferee's chains when the
     pipeline has them (else pronouns are resolved by the rules' own fallback).
     ``learned_cue_factor``: the confidence of a quote whose cue only the learned tagger
-    recognised is scaled by this."""
-    return QuoteFinder(
+    recognised is scaled by this. ``coreference_component``: the name of a coreference
+    component left out of the pipeline's main pass, run only around the pronouns that cues
+    make speakers (:class:`quotes.attribute.WindowedCoreference`)."""
+    finder = QuoteFinder(
         spans_key=spans_key,
         coreference=coreference,
         learned_cue_factor=learned_cue_factor,
     )
+    if coreference and coreference_component is not None:
+        finder.resolve_pronoun = attribute.WindowedCoreference(
+            nlp.get_pipe(coreference_component)
+        )
+    return finder
 
 
 class QuoteFinder:

@@ -673,9 +673,12 @@ def make_runner(
         raise PipelineUnavailable(str(error)) from error
 
     class KeepDoc:
-        """Stands in for ``nlp`` so find_quotes runs unchanged while the Doc stays at hand."""
+        """Stands in for ``nlp`` so find_quotes runs unchanged while the Doc stays at hand
+        (find_quotes consumes ``nlp.pipe`` lazily, one article's last Doc before it yields
+        that article; ``max_length`` decides where a long text is cut in pieces)."""
 
         doc: Doc | None = None
+        max_length = nlp.max_length
 
         def pipe(self, *args, **kwargs):
             for doc, context in nlp.pipe(*args, **kwargs):

@@ -15,7 +15,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quotes import ingest, store
+from quotes import ingest, store, workers
 from quotes.ingest import fetch
 from quotes.records import Article, Failure, Quote, Speaker, SpeakerOverride
 
@@ -25,22 +25,16 @@ if TYPE_CHECKING:
 Finder = Callable[[Iterable[Article]], Iterator[tuple[Article, list[Quote] | Failure]]]
 
 
-class PipelineUnavailable(Exception):
-    """The spaCy pipeline could not be loaded; the message says how to install it."""
-
+# The spaCy pipeline could not be loaded; the message says how to install it.
+PipelineUnavailable = workers.PipelineUnavailable
 
 # The two hooks below import the NLP modules only when called, so `quotes --help`, `export`
 # and `serve` never pay for importing spaCy; tests replace them to run without a model.
 
 
 def make_finder(model: str, batch_size: int) -> Finder:
-    from quotes import pipeline
-
-    try:
-        nlp = pipeline.load(model)
-    except pipeline.ModelNotFound as error:
-        raise PipelineUnavailable(str(error)) from error
-    return lambda articles: pipeline.find_quotes(nlp, articles, batch_size=batch_size)
+    """What finds quotes in one process; every worker process makes its own."""
+    return workers.pipeline_finder(model, batch_size)
 
 
 def make_speaker_index(
@@ -104,6 +98,8 @@ def index_paths(
     timeout: float = fetch.DEFAULT_TIMEOUT,
     on_total: Callable[[int], None] | None = None,
     prune: bool = False,
+    n_workers: int = 1,
+    cluster: str | object | None = None,
 ) -> Summary:
     """Index the articles named by ``paths`` and ``feeds`` into the database at ``db_path``.
 
@@ -121,6 +117,12 @@ def index_paths(
     an absolute path inside the current directory are renamed to it first. With ``prune``,
     articles under the ``paths`` whose files are gone are deleted afterwards
     (:func:`gone_under`), listed in ``Summary.pruned``.
+
+    Quotes are found by ``n_workers`` processes of this machine (each loading the pipeline
+    once), or by the Dask cluster at ``cluster`` (a scheduler address or a cluster object);
+    this process alone writes, article by article in input order, so the rows are the same
+    whatever the engine. Articles are read as the workers need them: memory does not grow
+    with the number of files.
     """
     paths = list(paths)
     fetcher = fetch.Fetcher(timeout=timeout)
@@ -174,7 +176,7 @@ def index_paths(
         articles = to_process()
         first = next(articles, None)
         if first is not None:
-            find_quotes = make_finder(model, batch_size)
+            find_quotes = _engine(model, batch_size, n_workers, cluster, len(files))
             # Speakers are merged inside each article's write transaction against the rows
             # the database holds then, not a copy loaded here: another `quotes index` may be
             # writing to the same database.
@@ -282,3 +284,19 @@ def prune(db_path: str | Path, dry_run: bool = False) -> list[str]:
         return gone
     finally:
         db.close()
+
+
+def _engine(
+    model: str, batch_size: int, n_workers: int, cluster: str | object | None, n_files: int
+) -> Finder:
+    """The finder for this run: in this process, a local pool, or a Dask cluster."""
+    if cluster is not None:
+        return workers.cluster_finder(cluster, model, batch_size, factory=make_finder)
+    # A worker with no batch of its own would only load the pipeline for nothing.
+    batches = -(-n_files // batch_size)
+    n_workers = min(n_workers, batches)
+    if n_workers <= 1:
+        return make_finder(model, batch_size)
+    # Each task is one batch of the in-process run, so the same batches give the same rows
+    # whatever the number of workers.
+    return workers.pool_finder(model, batch_size, n_workers, factory=make_finder)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from . import attribution_model, ingest, learned
 from . import component as quotes_component  # noqa: F401  (registers the "quotes" factory)
@@ -28,7 +27,9 @@ class ModelNotFound(Exception):
 
 
 @lru_cache(maxsize=None)
-def load(model: str = DEFAULT_MODEL, tagger: bool | str = True) -> Language:
+def load(
+    model: str = DEFAULT_MODEL, tagger: bool | str = True, windowed_coreference: bool = True
+) -> Language:
     """The pipeline ``model`` with coreference (when available) and the ``quotes`` component.
 
     ``tagger`` says which learned attribution model the rules work with: ``True`` or
@@ -64,7 +65,14 @@ def load(model: str = DEFAULT_MODEL, tagger: bool | str = True) -> Language:
     elif tagger == "cnn":
         learned.attach(nlp)
     if "quotes" not in nlp.pipe_names:
-        nlp.add_pipe("quotes", last=True)
+        # Coreference runs only around the pronouns that cues make speakers, inside the
+        # quotes component, not over whole articles (attribute.WindowedCoreference).
+        coref = next((name for name in COREF_COMPONENTS if name in nlp.pipe_names), None)
+        if windowed_coreference and coref is not None:
+            nlp.add_pipe("quotes", last=True, config={"coreference_component": coref})
+            nlp.disable_pipe(coref)
+        else:
+            nlp.add_pipe("quotes", last=True)
     return nlp
 
 
@@ -113,8 +121,19 @@ def _warn_once(message: str) -> None:
     warnings.warn(message, stacklevel=3)
 
 
+# Longest text the pipeline reads in one Doc; a longer one goes through in pieces. A Doc's
+# memory grows with its length (a 500 KB article took 2.3 GB in one Doc) and so does the time
+# per word of tok2vec and the parser (half as much again at 500 KB as at 5 KB), so a 2 MB
+# article is read as twenty of about 100 KB, each longer than nearly every news article
+# (PolNeAR's longest is 34 KB). Only what reaches across a cut is lost.
+PIECE_CHARS = 100_000
+
+
 def find_quotes(
-    nlp: Language, articles: Iterable[Article], batch_size: int = 16
+    nlp: Language,
+    articles: Iterable[Article],
+    batch_size: int = 16,
+    max_length: int | None = None,
 ) -> Iterator[tuple[Article, list[Quote] | Failure]]:
     """Each article with its quotations, or the :class:`Failure` that stopped them, in input
     order.
@@ -128,39 +147,78 @@ def find_quotes(
     without saying which article caused it, so the articles of that batch not yet yielded
     are run again one at a time: the one that fails gets its Failure and the others their
     quotes, exactly as the batch would have given them (results do not depend on batching).
-    ``nlp.pipe`` is called with ``as_tuples`` and consumed lazily, one Doc per article
-    yielded, so a wrapper around ``nlp`` (``quotes eval`` keeps each Doc) sees them in step.
+    ``nlp.pipe`` is called with ``as_tuples`` and consumed lazily, so a wrapper around ``nlp``
+    (``quotes eval`` keeps each Doc) sees them in step.
+
+    A text longer than ``max_length`` characters (by default :data:`PIECE_CHARS`, or the
+    pipeline's own ``nlp.max_length`` past which spaCy refuses a text, if that is less) goes
+    through in paragraph-aligned pieces (:func:`pieces`), one Doc at a time; its quotes keep
+    offsets into the whole text.
     """
+    limit = min(nlp.max_length, PIECE_CHARS) if max_length is None else max_length
     iterator = iter(articles)
     while batch := list(islice(iterator, batch_size)):
         done = 0
         try:
-            pairs = _viewed(batch)
-            for doc, (article, view) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-                quotes = _quotes_of(doc, view)
+            for n, quotes in _through(nlp, batch, batch_size, limit):
                 done += 1
-                yield article, quotes
+                yield batch[n], quotes
         except Exception:
             for article in batch[done:]:
-                yield article, _one(nlp, article)
+                yield article, _one(nlp, article, limit)
 
 
-def _viewed(batch: list[Article]) -> Iterator[tuple[str, tuple[Article, ingest.View]]]:
-    # a generator, so a view that fails to build ends nlp.pipe like a component would
-    for article in batch:
-        view = ingest.view(article)
-        yield view.text, (article, view)
+def pieces(text: str, limit: int) -> list[tuple[int, str]]:
+    """``text`` cut into pieces of at most ``limit`` characters, with the offset of each.
+
+    A piece ends after a blank line where one falls in the second half of its span, else
+    after a line break, else after a space; only a text with none of these is cut mid-word.
+    A report never runs over a paragraph break in the rules, so a cut there loses only what
+    reaches across paragraphs (coreference one sentence back, a continued quotation).
+    """
+    out, start = [], 0
+    while len(text) - start > limit:
+        end = start + limit
+        floor = start + limit // 2
+        cut = end
+        for separator in ("\n\n", "\n", " "):
+            k = text.rfind(separator, floor, end)
+            if k != -1:
+                cut = k + len(separator)
+                break
+        out.append((start, text[start:cut]))
+        start = cut
+    out.append((start, text[start:]))
+    return out
 
 
-def _quotes_of(doc: Doc, view: ingest.View) -> list[Quote]:
-    return [view.restore(quote) for quote in doc._.quotes or []]
+def _through(
+    nlp: Language, batch: list[Article], batch_size: int, limit: int
+) -> Iterator[tuple[int, list[Quote]]]:
+    """(position in the batch, quotes) of each article, in order, once its last piece is read.
+    A batch holding a text in pieces goes through one Doc at a time, so that a long article
+    never has many of its pieces in memory as Docs at once."""
+    views = [ingest.view(article) for article in batch]
+    parts = [pieces(view.text, limit) for view in views]
+    one_each = all(len(p) == 1 for p in parts)
+    pairs = (
+        (piece, (n, offset, k == len(parts[n]) - 1))
+        for n in range(len(batch))
+        for k, (offset, piece) in enumerate(parts[n])
+    )
+    found: list[Quote] = []
+    size = batch_size if one_each else 1
+    for doc, (n, offset, last) in nlp.pipe(pairs, as_tuples=True, batch_size=size):
+        found.extend(views[n].restore(q.shifted(offset)) for q in doc._.quotes or [])
+        if last:
+            yield n, found
+            found = []
 
 
-def _one(nlp: Language, article: Article) -> list[Quote] | Failure:
+def _one(nlp: Language, article: Article, limit: int) -> list[Quote] | Failure:
     try:
-        view = ingest.view(article)
-        for doc, _ in nlp.pipe([(view.text, None)], as_tuples=True, batch_size=1):
-            return _quotes_of(doc, view)
+        for _, quotes in _through(nlp, [article], 1, limit):
+            return quotes
         return Failure("internal error while finding quotes: the pipeline returned no Doc")
     except Exception as error:
         return Failure.of("finding quotes", error)

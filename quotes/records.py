@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 QUOTE_KINDS = ("direct", "indirect", "mixed")
@@ -103,6 +103,27 @@ class Quote:
     def pieces(self) -> tuple[Span, ...]:
         """Every piece of the quote in text order; ``(content,)`` for an uninterrupted one."""
         return self.parts or (self.content,)
+
+    def shifted(self, offset: int) -> Quote:
+        """This quote with every offset moved by ``offset`` characters (found in a piece of a
+        long text that starts there)."""
+        if not offset:
+            return self
+
+        def move(span: Span | None) -> Span | None:
+            return None if span is None else replace(span, start=span.start + offset,
+                                                     end=span.end + offset)
+
+        speaker = self.speaker
+        if speaker is not None:
+            speaker = replace(speaker, mention=move(speaker.mention))
+        return replace(
+            self,
+            content=move(self.content),
+            cue=move(self.cue),
+            speaker=speaker,
+            unresolved_mention=move(self.unresolved_mention),
+        )
 
     @property
     def mention(self) -> Span | None:

@@ -8,6 +8,7 @@ may supply them. :mod:`quotes.extract` combines these cues with the quote marks.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -538,7 +539,9 @@ def find_cues(doc: Doc) -> list[Cue]:
             continue
         cues.append(Cue(token, lemma, last, subject, content, parenthetical))
     cues += _learned_cues(doc, cues)
-    cues = [_without_participle_cue(doc, cue, cues) for cue in cues]
+    # Participles by offset, so each cue looks only at those inside its content.
+    participles = sorted((c.word.idx, n) for n, c in enumerate(cues) if c.word.tag_ == "VBG")
+    cues = [_without_participle_cue(doc, cue, cues, participles) for cue in cues]
     for cue in cues:
         cue.object_only = (
             cue.content is not None
@@ -702,13 +705,18 @@ def _learned_cues(doc: Doc, rule_cues: list[Cue]) -> list[Cue]:
     return sorted(cues, key=lambda c: c.word.i)
 
 
-def _without_participle_cue(doc: Doc, cue: Cue, cues: list[Cue]) -> Cue:
+def _without_participle_cue(
+    doc: Doc, cue: Cue, cues: list[Cue], participles: list[tuple[int, int]]
+) -> Cue:
     """'X said "Y," adding that Z': the parse may hang "adding" inside Y's clause, but Z is a
     statement of its own; the first cue's content ends before the participle."""
     if cue.content is None:
         return cue
     start, end = cue.content
-    for other in cues:
+    lo = bisect.bisect_right(participles, (start, len(cues)))
+    hi = bisect.bisect_left(participles, (end, -1))
+    for n in sorted(n for _, n in participles[lo:hi]):  # in the order of ``cues``
+        other = cues[n]
         word = other.word
         if other is cue or word.tag_ != "VBG" or not start < word.idx < end:
             continue
