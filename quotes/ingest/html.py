@@ -16,8 +16,8 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
-from quotes.ingest import boilerplate, metadata
-from quotes.ingest.text import BadInput, text_of
+from quotes.ingest import metadata
+from quotes.ingest.text import BadInput, article_of, text_of
 from quotes.records import Article
 
 CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
@@ -87,19 +87,7 @@ def decode(
     language = fields.get("language")
     if language and not language.lower().startswith("en"):
         notes.append(f"the page's language is {language!r}; the pipeline reads English")
-    title = fields.pop("title", None)
-    if title is None:
-        title = text.strip().splitlines()[0].strip()
-    digest = hashlib.sha256(data).hexdigest()
-    return Article(
-        source=source,
-        text=text,
-        title=title,
-        digest=digest,
-        skip=tuple(boilerplate.ranges(text)),
-        notes=tuple(notes),
-        **fields,
-    )
+    return article_of(source, text, hashlib.sha256(data).hexdigest(), fields, notes)
 
 
 def _html_text(source: str, data: bytes, charset: str | None = None) -> tuple[str, list[str]]:

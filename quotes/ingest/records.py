@@ -16,8 +16,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from quotes.ingest import boilerplate, html, metadata
-from quotes.ingest.text import BadInput, text_of, title_of
+from quotes.ingest import html, metadata
+from quotes.ingest.text import BadInput, article_of, text_of
 from quotes.records import Article
 
 SUFFIXES = (".jsonl", ".ndjson", ".csv")
@@ -103,16 +103,7 @@ def _article(name: str, line: int, row: dict[str, Any], digest: str) -> Article:
         raise BadInput(
             name, f"line {line}: no text (a record needs a non-empty 'text' or 'html' field)"
         )
-    title = fields.pop("title", None) or title_of(text)
-    return Article(
-        source=name,
-        text=text,
-        title=title,
-        digest=digest,
-        skip=tuple(boilerplate.ranges(text)),
-        notes=tuple(notes),
-        **fields,
-    )
+    return article_of(name, text, digest, fields, notes)
 
 
 def _jsonl_rows(source: str, text: str) -> Iterator[tuple[int, dict | BadInput]]:

@@ -111,6 +111,23 @@ def decode(
     return article
 
 
+def article_of(
+    source: str, text: str, digest: str, fields: dict[str, Any], notes: list[str]
+) -> Article:
+    """An article read from a page or a record: its own title when it gives one, else its first
+    line; boilerplate lines marked for the pipeline to skip (offsets still index ``text``)."""
+    title = fields.pop("title", None) or title_of(text)
+    return Article(
+        source=source,
+        text=text,
+        title=title,
+        digest=digest,
+        skip=tuple(boilerplate.ranges(text)),
+        notes=tuple(notes),
+        **fields,
+    )
+
+
 def title_of(text: str) -> str | None:
     """The first non-empty line, which for a saved news page is its headline."""
     for line in text.splitlines():
