@@ -1,3 +1,6 @@
 from quotes.cli import cli
 
-cli(prog_name="quotes")
+# The guard keeps worker processes (started afresh, see quotes.workers) from running the CLI
+# again when they import the main module.
+if __name__ == "__main__":
+    cli(prog_name="quotes")

@@ -93,6 +93,8 @@ def cli() -> None:
     "n_workers",
     default=workers.default_workers(),
     show_default="this machine's cores",
+    envvar="QUOTES_WORKERS",
+    show_envvar=True,
     type=click.IntRange(min=1),
     help="Processes finding quotes, each loading the pipeline once; one process writes the "
     "database. 1 runs everything in this process.",

@@ -10,7 +10,7 @@ Three engines run the same worker function (:func:`find_batch`):
 
 - in the writer's own process (one worker): no processes to start, what ``quotes index``
   always did;
-- a local pool of ``N`` processes (``--workers N``), forked from the writer on Linux;
+- a local pool of ``N`` processes (``--workers N``), started from a clean fork server;
 - a Dask distributed cluster (``--cluster ADDRESS``), for archives bigger than one machine.
 
 At most a few batches per worker are in flight at any time and results are written as they
@@ -140,13 +140,13 @@ def pool_finder(
     Each task is ``task_size`` articles (``batch_size`` by default); smaller tasks than the
     pipeline's batches keep every worker busy to the end of a short run.
 
-    On Linux the workers are forked from the writer, which has not loaded spaCy, so each
-    loads the pipeline once in the pool's initializer and reuses it for every batch.
+    Each worker loads the pipeline once in the pool's initializer and reuses it for every
+    batch. ``factory`` must be picklable (a module-level function): workers never inherit the
+    writer's memory (see :func:`_process_context`).
     """
 
     def find(articles: Iterable[Article]) -> Iterator[Outcome]:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
+        context = _process_context()
         pool = ProcessPoolExecutor(
             workers, mp_context=context, initializer=_start, initargs=(factory, model, batch_size)
         )
@@ -198,8 +198,22 @@ def pool_finder(
     return find
 
 
-# What this pool worker runs, set by the initializer. Forked workers inherit the factory
-# rather than unpickle it, so a finder made by a test's stand-in works in them too.
+def _process_context() -> multiprocessing.context.BaseContext:
+    """Where pool workers come from: a fork server on Linux, fresh interpreters elsewhere.
+
+    Never a plain fork of the writer. A process that has run the pipeline holds an ONNX
+    Runtime session whose thread pool does not survive a fork, and any thread of the writer
+    (a test's web server, a Dask client) may hold a lock at the moment of the fork: the forked
+    worker then waits forever. CI hung exactly so, once the test process had loaded the
+    pipeline before starting a pool. The fork server is a fresh single-threaded process, so
+    workers forked from it start clean, and cost no more than a fork of a writer that has not
+    imported spaCy.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+# What this pool worker runs, set by the initializer.
 _task: tuple[FinderFactory, str, int] | None = None
 _unavailable: PipelineUnavailable | None = None
 

@@ -19,6 +19,11 @@ from hypothesis import HealthCheck, settings
 from quotes import indexer, ingest
 from quotes.records import Quote, Span, Speaker, SpeakerRef
 
+# `quotes index` in tests finds quotes in the test process unless a test asks for workers
+# (--workers or n_workers): a pool would load the pipeline again in every worker, seconds per
+# test, and could not see a test's monkeypatched stand-ins. tests/test_workers.py runs pools.
+os.environ.setdefault("QUOTES_WORKERS", "1")
+
 MODEL = "en_quotes_sm"
 
 
