@@ -258,8 +258,10 @@ class AttributionModel:
         return doc
 
 
-def attach(nlp: Language, path: str | None = None) -> None:
+def attach(nlp: Language, path: str | None = None, threads: int = 0) -> None:
     """Add the encoder and the attribution model after the parse and names (``ner``).
+
+    ``threads``: the encoder's ONNX Runtime threads (0: its default, every core).
 
     Raises EncoderMissing / ModelMissing when either cannot be loaded: a broken install must
     say so rather than quietly fall back to the rules alone.
@@ -270,7 +272,7 @@ def attach(nlp: Language, path: str | None = None) -> None:
     for later in ("person_titles", "entity_ruler"):
         if later in nlp.pipe_names and nlp.pipe_names.index(later) > nlp.pipe_names.index(after):
             after = later
-    nlp.add_pipe("quotes_encoder", after=after)
+    nlp.add_pipe("quotes_encoder", after=after, config={"threads": threads})
     nlp.add_pipe(
         "attribution_model", after="quotes_encoder", config={"path": path} if path else {}
     )

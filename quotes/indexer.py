@@ -291,12 +291,18 @@ def _engine(
 ) -> Finder:
     """The finder for this run: in this process, a local pool, or a Dask cluster."""
     if cluster is not None:
-        return workers.cluster_finder(cluster, model, batch_size, factory=make_finder)
-    # A worker with no batch of its own would only load the pipeline for nothing.
-    batches = -(-n_files // batch_size)
-    n_workers = min(n_workers, batches)
+        return workers.cluster_finder(
+            cluster, model, batch_size, factory=make_finder,
+            task_size=min(batch_size, workers.TASK_SIZE),
+        )
+    task_size = min(batch_size, workers.TASK_SIZE)
+    # A worker with no task of its own would only load the pipeline for nothing.
+    tasks = -(-n_files // task_size)
+    n_workers = min(n_workers, tasks)
     if n_workers <= 1:
         return make_finder(model, batch_size)
-    # Each task is one batch of the in-process run, so the same batches give the same rows
-    # whatever the number of workers.
-    return workers.pool_finder(model, batch_size, n_workers, factory=make_finder)
+    # Tasks smaller than the in-process run's batches give the same rows: the pipeline reads
+    # each article as if alone whatever the batch (tests/test_batching.py).
+    return workers.pool_finder(
+        model, batch_size, n_workers, factory=make_finder, task_size=task_size
+    )

@@ -28,7 +28,10 @@ class ModelNotFound(Exception):
 
 @lru_cache(maxsize=None)
 def load(
-    model: str = DEFAULT_MODEL, tagger: bool | str = True, windowed_coreference: bool = True
+    model: str = DEFAULT_MODEL,
+    tagger: bool | str = True,
+    windowed_coreference: bool = True,
+    threads: int = 0,
 ) -> Language:
     """The pipeline ``model`` with coreference (when available) and the ``quotes`` component.
 
@@ -37,6 +40,10 @@ def load(
     (any pipeline with a parser; raises when it cannot be loaded); ``"cnn"``, the older CNN
     tagger on en_quotes_sm's tok2vec (only with the tok2vec it was trained on); ``False``, the
     rules alone.
+
+    ``threads`` is how many threads the encoder's ONNX Runtime session may use (0: its own
+    default, every core). ``quotes index`` loads one pipeline per worker process with 1
+    (:data:`quotes.workers.WORKER_THREADS`): the workers are the parallelism.
     """
     if tagger not in (True, False, "encoder", "cnn"):
         raise ValueError(f"tagger must be True, False, 'encoder' or 'cnn', not {tagger!r}")
@@ -61,7 +68,7 @@ def load(
             _warn_once(f"No coreference for {model!r} ({error}); pronouns resolve heuristically.")
     _narrow_coreference(nlp)
     if tagger is True or tagger == "encoder":
-        attribution_model.attach(nlp)
+        attribution_model.attach(nlp, threads=threads)
     elif tagger == "cnn":
         learned.attach(nlp)
     if "quotes" not in nlp.pipe_names:

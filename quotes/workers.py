@@ -34,6 +34,11 @@ Outcome = tuple[Article, list[Quote] | Failure]
 Finder = Callable[[Iterable[Article]], Iterator[Outcome]]
 FinderFactory = Callable[[str, int], Finder]
 
+# Articles per task sent to a worker (at most the pipeline's batch size). The same work in
+# more, smaller tasks keeps every worker busy to the end of a run: PolNeAR dev's 84 articles
+# in batches of 16 made six tasks, three of them on one worker while the other sat idle.
+TASK_SIZE = 4
+
 # Batches each worker may have waiting beside the one it runs: enough to keep it busy while
 # the writer stores results, few enough that memory does not grow with the corpus.
 IN_FLIGHT_PER_WORKER = 2
@@ -51,12 +56,19 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+# Threads of each worker's encoder (ONNX Runtime). A worker is one core's worth of work:
+# `--workers N` runs N of them, one per core by default. With the runtime's default (every
+# core) each of two workers ran two threads on a 2-core machine, beside the writer.
+WORKER_THREADS = 1
+
+
 def pipeline_finder(model: str, batch_size: int) -> Finder:
-    """A finder running ``model`` (loaded once per process) over batches of articles."""
+    """A finder running ``model`` (loaded once per process, on :data:`WORKER_THREADS`
+    threads) over batches of articles."""
     from quotes import pipeline  # spaCy is imported only where quotes are found
 
     try:
-        nlp = pipeline.load(model)
+        nlp = pipeline.load(model, threads=WORKER_THREADS)
     except pipeline.ModelNotFound as error:
         raise PipelineUnavailable(str(error)) from error
     return lambda articles: pipeline.find_quotes(nlp, articles, batch_size=batch_size)
@@ -236,11 +248,16 @@ def _pool_batch(articles: list[Article]) -> list[Outcome]:
 
 
 def cluster_finder(
-    address: str, model: str, batch_size: int, factory: FinderFactory = pipeline_finder
+    address: str,
+    model: str,
+    batch_size: int,
+    factory: FinderFactory = pipeline_finder,
+    task_size: int | None = None,
 ) -> Finder:
     """A finder running :func:`find_batch` on the Dask distributed cluster at ``address``
     (``tcp://scheduler:8786``), or on an already made ``distributed.Client``-compatible
-    cluster object (``LocalCluster``)."""
+    cluster object (``LocalCluster``); each task is ``task_size`` articles (``batch_size``
+    by default)."""
 
     def find(articles: Iterable[Article]) -> Iterator[Outcome]:
         from distributed import Client
@@ -263,7 +280,8 @@ def cluster_finder(
                     future.release()
 
             yield from _in_order(
-                submit, result, _batches(articles, batch_size), IN_FLIGHT_PER_WORKER * workers
+                submit, result, _batches(articles, task_size or batch_size),
+                IN_FLIGHT_PER_WORKER * workers,
             )
 
     return find

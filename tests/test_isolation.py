@@ -36,7 +36,7 @@ def booming_nlp(monkeypatch) -> Language:
     blank English pipeline whose extraction raises on one kind of article."""
     nlp = spacy.blank("en")
     nlp.add_pipe("test_quotes_or_boom")
-    monkeypatch.setattr(pipeline, "load", lambda model: nlp)
+    monkeypatch.setattr(pipeline, "load", lambda model, **settings: nlp)
     monkeypatch.setattr(indexer, "make_speaker_index", FakeSpeakerIndex)
     return nlp
 
