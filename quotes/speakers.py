@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from functools import lru_cache
 
 from .cues import ORG_NAME_WORDS, ORG_NOUNS, ROLE_NOUNS
 from .records import Speaker, SpeakerOverride, SpeakerRef
@@ -38,6 +39,8 @@ SPELLINGS = {
 }
 
 
+# Cached: every rule compares normalised names, and an article's mentions repeat a few names.
+@lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """A matching key: "the Russian Defense Ministry" and "Russia's defence ministry" agree."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -145,8 +148,16 @@ class SpeakerIndex:
         self.speakers: list[Speaker] = []
         self._before: dict[int, tuple] = {}
         self._by_key: dict[str, list[Speaker]] = {}
+        # Speakers by the last and the first word of their name and by its initials, for the
+        # rules matching a surname, a head noun or an acronym, and the groups: scanning every
+        # speaker for each mention made an article of thousands of quotes quadratic. A
+        # speaker stays filed under its earlier names' words; each rule checks the name now.
+        self._by_last: dict[str, dict[int, Speaker]] = {}
+        self._by_first: dict[str, dict[int, Speaker]] = {}
+        self._by_initials: dict[str, dict[int, Speaker]] = {}
+        self._groups: list[Speaker] = []
         self._article: int | None = None
-        self._here: list[Speaker] = []  # speakers resolved in the current article
+        self._here: dict[int, Speaker] = {}  # speakers resolved in the current article, by id()
         overrides = overrides or []
         # later overrides win over earlier ones for the same name
         self._merges = {(o.key, o.source): o for o in overrides if o.action == "merge"}
@@ -164,6 +175,8 @@ class SpeakerIndex:
 
     def _add(self, speaker: Speaker) -> None:
         self.speakers.append(speaker)
+        if speaker.kind == "group":
+            self._groups.append(speaker)
         self._index(speaker)
 
     def _index(self, speaker: Speaker) -> None:
@@ -171,6 +184,17 @@ class SpeakerIndex:
             bucket = self._by_key.setdefault(normalise(name), [])
             if speaker not in bucket:
                 bucket.append(speaker)
+        key = normalise(speaker.name)
+        words = key.split()
+        if words:
+            self._by_last.setdefault(words[-1], {})[id(speaker)] = speaker
+            self._by_first.setdefault(words[0], {})[id(speaker)] = speaker
+        if initials := _initials(key):
+            self._by_initials.setdefault(initials, {})[id(speaker)] = speaker
+
+    @staticmethod
+    def _filed(table: dict[str, dict[int, Speaker]], word: str) -> list[Speaker]:
+        return list(table.get(word, {}).values())
 
     def changed(self) -> list[Speaker]:
         """Speakers that are new or were modified since the index was built."""
@@ -189,7 +213,7 @@ class SpeakerIndex:
         resolves in memory).
         """
         if article_id != self._article:
-            self._article, self._here = article_id, []
+            self._article, self._here = article_id, {}
             # In an article an editor split, the new speaker is reached only through the
             # split: "Lee" there must still find the speaker it was split from.
             self._hidden = {o.speaker_id for o in self._split_rules if o.source == source}
@@ -208,13 +232,14 @@ class SpeakerIndex:
             # The editor said this article's speaker is someone else.
             match = self._by_id(split.speaker_id, split)
         self._update(match, ref)
-        if match not in self._here:
-            self._here.append(match)
+        self._here[id(match)] = match
         return match
 
     def _split_of_pruned(self, key: str, source: str | None) -> Speaker | None:
         """The split's speaker for a mention of the name split from ("Lee" or "Ann Lee"),
         once the speaker split from has gone (its last other quote was removed)."""
+        if not any(rule.source == source for rule in self._split_rules):
+            return None
         live = {s.id for s in self.speakers}
         for rule in self._split_rules:
             if rule.source != source or rule.from_id in live or not rule.key:
@@ -242,7 +267,7 @@ class SpeakerIndex:
     def _match(self, ref: SpeakerRef) -> Speaker | None:
         if ref.kind == "group" and ref.members:
             members = sorted(normalise(m) for m in ref.members)
-            for s in self.speakers:
+            for s in self._groups:
                 if s.kind == "group" and sorted(
                     normalise(m) for m in re.split(r"\s+and\s+|,\s*", s.name)
                 ) == members:
@@ -263,7 +288,7 @@ class SpeakerIndex:
             return same_kind[0]
         # The same name as another kind is the same speaker only within one article (the
         # recogniser called it both); across articles it is evidence of two speakers.
-        here = [s for s in exact if s in self._here or self._article is None]
+        here = [s for s in exact if id(s) in self._here or self._article is None]
         if here:
             return here[0]
         if ref.kind == "person":
@@ -276,7 +301,11 @@ class SpeakerIndex:
         words = key.split()
         if not words:
             return None
-        people = [s for s in self.speakers if s.kind == "person" and self._visible(s)]
+        # every rule below matches the last word (a surname, or one name ending the other)
+        people = [
+            s for s in self._filed(self._by_last, words[-1])
+            if s.kind == "person" and self._visible(s)
+        ]
         if len(words) == 1:
             # "Konashenkov" is the known person with that surname, when there is just one.
             hits = [s for s in people if normalise(s.name).split()[-1:] == words]
@@ -299,7 +328,7 @@ class SpeakerIndex:
             return None  # "ministry" alone could be any ministry
         head, mine = words[-1], set(words)
         hits = []
-        for s in self.speakers:
+        for s in self._filed(self._by_last, head):
             if s.kind != "organization" or not self._visible(s):
                 continue
             theirs = normalise(s.name).split()
@@ -312,19 +341,24 @@ class SpeakerIndex:
     def _acronym(self, words: list[str], acronym_written: bool = True) -> Speaker | None:
         """ "U.N." for a known "United Nations", "SDF forces" for "Syrian Democratic Forces",
         or a full name for a known acronym: one unique organisation whose initials agree."""
-        orgs = [s for s in self.speakers if s.kind == "organization" and self._visible(s)]
+        def orgs(table: dict[str, dict[int, Speaker]], word: str) -> list[Speaker]:
+            return [
+                s for s in self._filed(table, word)
+                if s.kind == "organization" and self._visible(s)
+            ]
+
         hits = []
         if words and len(words) <= 2 and _could_be_acronym(words[0]) and acronym_written:
             rest = words[1:]
             hits = [
-                s for s in orgs
+                s for s in orgs(self._by_initials, words[0])
                 if _initials(normalise(s.name)) == words[0]
                 and (not rest or normalise(s.name).split()[-1] == rest[0])
             ]
         if not hits and len(words) >= 2:
             initials = _initials(" ".join(words))
             hits = [
-                s for s in orgs
+                s for s in orgs(self._by_first, initials)
                 if initials
                 and normalise(s.name).split() in ([initials], [initials, words[-1]])
                 and _written_as_acronym(s.name)
