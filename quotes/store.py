@@ -604,14 +604,29 @@ def _insert_quotes(
     inserted: list[Speaker] | None = None,
 ) -> list[int]:
     """Insert the quotes and write their speakers; ``inserted`` collects the speakers that
-    got their id here."""
-    ids = []
-    for quote, speaker in quotes:
-        if speaker is not None:
+    got their id here.
+
+    Each speaker's row is written once, before the quotes, in the order the quotes name them
+    (so new speakers get the ids they got when rows were written quote by quote): every
+    speaker was resolved before this, so one write holds its final state. The quotes go in
+    through one prepared statement (sqlite-utils' insert costs more than the row).
+    """
+    quotes = list(quotes)
+    written: set[int] = set()
+    for _, speaker in quotes:
+        if speaker is not None and id(speaker) not in written:
+            written.add(id(speaker))
             if speaker.id is None and inserted is not None:
                 inserted.append(speaker)
             _save_speaker(db, speaker)
-        ids.append(db["quotes"].insert(_quote_row(article_id, quote, speaker)).last_pk)
+    ids = []
+    sql = None
+    for quote, speaker in quotes:
+        row = _quote_row(article_id, quote, speaker)
+        if sql is None:
+            names = ", ".join(f'"{name}"' for name in row)
+            sql = f"insert into quotes ({names}) values ({', '.join('?' * len(row))})"
+        ids.append(db.conn.execute(sql, list(row.values())).lastrowid)
     return ids
 
 
@@ -953,9 +968,18 @@ def _whole(text: str, parts: str | None) -> str:
     return " ".join(piece["text"] for piece in pieces) if len(pieces) > 1 else text
 
 
+# Ids bound in one query at most: SQLite allows 32,766 variables, and one article can hold
+# more quotes than that.
+_CHUNK = 500
+
+
 def wordings(db: Database, quote_ids: Sequence[int]) -> list[Wording]:
-    marks = ",".join("?" * len(quote_ids))
-    return _wordings(db, f"where quotes.id in ({marks}) order by quotes.id", quote_ids)
+    found = []
+    for start in range(0, len(quote_ids), _CHUNK):
+        chunk = list(quote_ids[start : start + _CHUNK])
+        marks = ",".join("?" * len(chunk))
+        found += _wordings(db, f"where quotes.id in ({marks})", chunk)
+    return sorted(found, key=lambda w: w.quote_id)
 
 
 def similar_wordings(db: Database, words: Sequence[str], limit: int) -> list[Wording]:
@@ -974,8 +998,12 @@ def similar_wordings(db: Database, words: Sequence[str], limit: int) -> list[Wor
 
 def statement_wordings(db: Database, statement_ids: Iterable[int]) -> list[Wording]:
     ids = sorted(statement_ids)
-    marks = ",".join("?" * len(ids))
-    return _wordings(db, f"where quotes.statement_id in ({marks}) order by quotes.id", ids)
+    found = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found += _wordings(db, f"where quotes.statement_id in ({marks})", chunk)
+    return sorted(found, key=lambda w: w.quote_id)
 
 
 def statements_pending(db: Database) -> bool:
