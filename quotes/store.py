@@ -362,6 +362,19 @@ def _search_every_part(db: Database) -> None:
     )
 
 
+def _add_feed_items(db: Database) -> None:
+    """``articles.feed_guid`` and ``articles.feed_updated``: what a feed said of the item an
+    article's page was fetched for (its guid, its updated or published date).
+
+    "Re-running a feed hourly refetches every item's page": with the item's URL indexed and
+    these unchanged, `quotes index --feed` no longer fetches it. Articles indexed before are
+    left null: a feed item among them that has a guid or a date is fetched once more (and
+    counted unchanged if its page is), which records them.
+    """
+    db["articles"].add_column("feed_guid", str)
+    db["articles"].add_column("feed_updated", str)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
@@ -373,6 +386,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _add_article_search,
     _add_category_and_parts,
     _search_every_part,
+    _add_feed_items,
 ]
 
 
@@ -523,6 +537,32 @@ def article_hashes(db: Database) -> dict[str, str]:
     return {row["source"]: row["sha256"] for row in db.query("select source, sha256 from articles")}
 
 
+def feed_items(db: Database) -> dict[str, tuple[str | None, str | None]]:
+    """For each article whose hash is known (not forgotten by a migration), the feed guid and
+    date it was last fetched with (both null when it did not come from a feed, or came
+    before they were kept): an item whose URL and these match need not be fetched."""
+    return {
+        row[0]: (row[1], row[2])
+        for row in db.execute(
+            "select source, feed_guid, feed_updated from articles where sha256 != ''"
+        )
+    }
+
+
+def note_feed_item(db: Database, source: str, guid: str | None, updated: str | None) -> bool:
+    """Record a feed item's guid and date on its article, whose page was fetched again and
+    found unchanged (so the article itself is not written). Writes only when they differ;
+    returns whether it wrote."""
+    where = "source = ? and (feed_guid is not ? or feed_updated is not ?)"
+    params = [source, guid, updated]
+    if not db.execute(f"select exists(select 1 from articles where {where})", params).fetchone()[0]:
+        return False
+    with transaction(db):
+        db.execute(f"update articles set feed_guid = ?, feed_updated = ? where {where}",
+                   [guid, updated, *params])
+    return True
+
+
 def load_speakers(db: Database) -> list[Speaker]:
     return [
         Speaker(
@@ -647,8 +687,11 @@ def _replace_article(db: Database, article: Article) -> tuple[int, set[int]]:
         "sha256": article.sha256,
     }
     # (a database opened without migrating, as a test of migrations does, has no such columns)
-    if METADATA_FIELDS[0] in db["articles"].columns_dict:
+    columns = db["articles"].columns_dict
+    if METADATA_FIELDS[0] in columns:
         row.update(article.metadata)
+    if "feed_guid" in columns:
+        row.update(feed_guid=article.feed_guid, feed_updated=article.feed_updated)
     existing = db.execute("select id from articles where source = ?", [article.source]).fetchone()
     old: set[int] = set()
     if existing:
