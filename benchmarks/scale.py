@@ -4,15 +4,25 @@
         --train ../shared/corpora/polnear/data/train/text [--workers 2] [--sizes 5k,50k,500k,2m]
 
 Prints, for the same pipeline (``quotes.pipeline.load``: every component, the attribution
-tagger and coreference included):
+model and coreference included), loaded as ``quotes index`` loads it in each worker (the
+encoder on ``workers.WORKER_THREADS`` threads):
 
 1. share of the pipeline's time per component on the dev articles;
 2. tokens/s on the dev articles of a bare ``nlp.pipe`` and of ``quotes index`` with 1 and N
-   workers, each in a fresh process with a fresh database (wall time, and wall time less the
-   pipeline's load, which a worker pays once);
-3. seconds per 10,000 tokens for single articles of about each size, made by joining real
-   PolNeAR train articles (in a fresh process each: time, and peak memory of that process);
-4. peak memory (max RSS) of a worker process on the dev run and on each long article.
+   workers, each in a fresh process with a fresh database. A run's fixed cost (starting
+   Python, importing, loading the pipeline in each worker, starting and stopping the pool) is
+   measured by the same command on a folder of tiny articles (enough for every worker to get
+   a batch) and taken off; for ``nlp.pipe`` only the texts' pass is timed. Also: whether the
+   1- and N-worker databases export the same rows, where a one-worker run's time went (in the
+   pipeline, or in the writer: reading, speakers, statements, storing), and ``nlp.pipe`` with
+   onnxruntime's own thread default, for comparison;
+3. seconds per 10,000 tokens of ``quotes index --workers 1`` (fixed cost taken off) for
+   articles of about each size, made by joining real PolNeAR train articles, with the
+   pipeline's share: one article of each size from 100 KB up, and of smaller sizes as many
+   different ones as make about 100 KB (twenty of 5 KB), so the fixed cost's noise does not
+   swamp a half-second run;
+4. peak memory (VmHWM) of the writer and of each worker process, read from /proc while a run
+   goes (pool workers are children of a fork server, not of the writer).
 
 Nothing is timed in the test suite; this script is the measure (README, "Scale").
 """
@@ -26,17 +36,22 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 SIZES = {"5k": 5_000, "50k": 50_000, "500k": 500_000, "2m": 2_000_000, "5m": 5_000_000}
+BATCH_SIZE = 16  # quotes index's default --batch-size
 
 
-def joined_article(train: Path, size: int) -> str:
-    """Real articles joined, paragraphs kept, until the text is about ``size`` characters."""
+def joined_article(train: Path, size: int, first: int = 0) -> str:
+    """Real articles joined (from the ``first``-th on), paragraphs kept, until the text is
+    about ``size`` characters."""
     parts, total = [], 0
+    paths = sorted(train.glob("*.txt"))
+    paths = paths[first:] + paths[:first]
     while total < size:
-        for path in sorted(train.glob("*.txt")):
+        for path in paths:
             text = path.read_text(encoding="utf-8").strip()
             parts.append(text)
             total += len(text) + 2
@@ -53,18 +68,15 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def children_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-# --- measurements, each run in a fresh process (``python scale.py --child KIND ...``) ---------
+# --- measurements in a fresh process (``python scale.py --child KIND ...``) --------------------
 
 
 def child(kind: str, args: list[str]) -> dict:
-    from quotes import pipeline
+    from quotes import pipeline, workers
 
+    threads = int(args[1]) if len(args) > 1 else workers.WORKER_THREADS
     started = time.perf_counter()
-    nlp = pipeline.load("en_quotes_sm")
+    nlp = pipeline.load("en_quotes_sm", threads=threads)
     from quotes.attribute import _word_probs
 
     _word_probs()  # read once per process on first use, like the model: part of the load
@@ -73,7 +85,7 @@ def child(kind: str, args: list[str]) -> dict:
     if kind == "pipe":
         texts = [p.read_text(encoding="utf-8") for p in sorted(Path(args[0]).glob("*.txt"))]
         t = time.perf_counter()
-        tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=16))
+        tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=BATCH_SIZE))
         out.update(tokens=tokens, work_s=time.perf_counter() - t)
     elif kind == "components":
         texts = [p.read_text(encoding="utf-8") for p in sorted(Path(args[0]).glob("*.txt"))]
@@ -103,17 +115,6 @@ def child(kind: str, args: list[str]) -> dict:
                 doc = component(doc)
                 spent[name] += time.perf_counter() - t
         out.update(tokens=tokens, components=spent)
-    elif kind == "article":
-        from quotes.records import Article
-
-        text = Path(args[0]).read_text(encoding="utf-8")
-        tokens = sum(len(nlp.make_doc(p)) for _, p in pipeline.pieces(text, nlp.max_length))
-        limit = min(nlp.max_length, pipeline.PIECE_CHARS)
-        out["pieces"] = len(pipeline.pieces(text, limit))
-        t = time.perf_counter()
-        [(_, quotes)] = pipeline.find_quotes(nlp, [Article("long.txt", text)])
-        out.update(tokens=tokens, work_s=time.perf_counter() - t, chars=len(text))
-        out["quotes"] = len(quotes) if isinstance(quotes, list) else str(quotes)
     out["peak_mb"] = peak_mb()
     return out
 
@@ -128,29 +129,139 @@ def run_child(kind: str, *args: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run_index(dev: Path, workers: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        command = ["index", str(dev), "--db", str(db), "--workers", str(workers)]
-        # peak memory of each process (the writer, every worker), through a small wrapper
-        wrapper = (
-            "import resource, runpy, sys, json, atexit;"
-            "sys.argv = ['quotes'] + sys.argv[1:];"
-            "atexit.register(lambda: print('PEAK', json.dumps(["
-            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]), file=sys.stderr));"
-            "runpy.run_module('quotes', run_name='__main__')"
-        )
-        t = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-c", wrapper, *command], capture_output=True, text=True
-        )
-        wall = time.perf_counter() - t
-        peak = [line for line in result.stderr.splitlines() if line.startswith("PEAK")]
-        writer_mb, worker_mb = json.loads(peak[-1][5:]) if peak else (None, None)
-        summary = [line for line in result.stderr.splitlines() if " files: " in line]
-        return {"wall_s": wall, "writer_mb": writer_mb, "worker_mb": worker_mb,
-                "summary": summary[-1] if summary else result.stderr[-500:]}
+# --- quotes index in a fresh process ------------------------------------------------------------
+
+# Runs `quotes index ...`; with one worker it also times what the pipeline's finder takes
+# (the rest of the run is the writer's: reading, speakers, statements, storing).
+WRAPPER = """
+import json, sys, time
+from quotes import indexer
+spent = [0.0]
+make = indexer.make_finder
+def timed_finder(model, batch_size):
+    find = make(model, batch_size)
+    def timed(articles):
+        stream = find(articles)
+        while True:
+            t = time.perf_counter()
+            try:
+                item = next(stream)
+            except StopIteration:
+                return
+            finally:
+                spent[0] += time.perf_counter() - t
+            yield item
+    return timed
+if sys.argv[sys.argv.index("--workers") + 1] == "1":  # pool workers import make_finder
+    indexer.make_finder = timed_finder
+from quotes.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="quotes")
+finally:
+    print("FINDER", json.dumps(spent[0]), file=sys.stderr)
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.add(c)
+            todo.append(c)
+    return found
+
+
+def _hwm_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_index(path: Path, workers: int, db: Path) -> dict:
+    """``quotes index PATH --workers N`` in a fresh process: wall time, time in the finder
+    (one worker), and the peak memory of the writer and of each other process under it."""
+    command = ["index", str(path), "--db", str(db), "--workers", str(workers),
+               "--batch-size", str(BATCH_SIZE)]
+    peaks: dict[int, float] = {}
+    t = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, *command],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+    def watch() -> None:  # VmHWM only grows: its last reading before a process ends is its peak
+        while process.poll() is None:
+            for pid in {process.pid} | _descendants(process.pid):
+                mb = _hwm_mb(pid)
+                if mb is not None:
+                    peaks[pid] = max(peaks.get(pid, 0.0), mb)
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - t
+    watcher.join()
+    finder = [line for line in stderr.splitlines() if line.startswith("FINDER")]
+    summary = [line for line in stderr.splitlines() if " files: " in line]
+    others = sorted((mb for pid, mb in peaks.items() if pid != process.pid), reverse=True)
+    return {
+        "wall_s": wall,
+        "finder_s": json.loads(finder[-1][7:]) if finder else None,
+        "writer_mb": peaks.get(process.pid),
+        # the fork server and Python's resource tracker are small; the workers are the largest
+        "worker_mb": others[:workers] if workers > 1 else [],
+        "summary": summary[-1] if summary else stderr[-800:],
+    }
+
+
+def fixed_cost(workers: int, tmp: Path) -> float:
+    """Seconds of a run over tiny articles, enough for every worker to get a batch: starting
+    Python, imports, the pipeline's load in each worker, the pool's start and stop."""
+    folder = tmp / f"tiny{workers}"
+    folder.mkdir(exist_ok=True)
+    for n in range(BATCH_SIZE * workers):
+        (folder / f"{n:03d}.txt").write_text(f"Note {n}.\n", encoding="utf-8")
+    return run_index(folder, workers, tmp / f"tiny{workers}.db")["wall_s"]
+
+
+def exported(db: Path) -> list[dict]:
+    from quotes import store
+
+    database = store.open_db(db, create=False)
+    try:
+        return list(store.quote_rows(database))
+    finally:
+        database.close()
+
+
+_TOKENIZER = []  # the model's tokenizer, loaded once
+
+
+def tokens_of(text: str) -> int:
+    """Tokens the pipeline reads for ``text`` (its pieces, by the model's own tokenizer)."""
+    import spacy
+
+    from quotes import pipeline
+
+    if not _TOKENIZER:
+        _TOKENIZER.append(spacy.load("en_quotes_sm"))
+    nlp = _TOKENIZER[0]
+    return sum(len(nlp.make_doc(p)) for _, p in pipeline.pieces(text, pipeline.PIECE_CHARS))
 
 
 def main() -> None:
@@ -161,14 +272,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sizes", default="5k,50k,500k,2m",
                         help="article sizes, comma-separated, from " + ",".join(SIZES))
-    parser.add_argument("--skip", default="", help="sections to skip: components,dev,sizes")
+    parser.add_argument("--skip", default="",
+                        help="sections to skip: components,dev,default-threads,sizes")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1:])))
         return
+    from quotes import pipeline, workers
+
     skip = set(args.skip.split(","))
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; "
+          f"encoder threads per worker (and for nlp.pipe): {workers.WORKER_THREADS}")
 
     if "components" not in skip:
         r = run_child("components", str(args.dev))
@@ -176,41 +291,74 @@ def main() -> None:
         print(flush=True)
         print(f"1. pipeline time by component, {r['tokens']:,} tokens of {args.dev}:")
         for name, s in sorted(r["components"].items(), key=lambda kv: -kv[1]):
-            print(f"   {name:20s} {s:7.1f} s  {100 * s / total:5.1f}%")
+            print(f"   {name:26s} {s:7.1f} s  {100 * s / total:5.1f}%")
 
     if "dev" not in skip:
         load = run_child("pipe", str(args.dev))
         tokens = load["tokens"]
         print(f"\n2. throughput on {args.dev} ({tokens:,} tokens); pipeline load "
-              f"{load['load_s']:.1f} s")
-        print(f"   nlp.pipe (same pipeline)      {tokens / load['work_s']:7.0f} tokens/s "
-              f"(load excluded), {tokens / (load['work_s'] + load['load_s']):7.0f} with it; "
-              f"peak {load['peak_mb']:.0f} MB")
+              f"{load['load_s']:.1f} s", flush=True)
         base = tokens / load["work_s"]
-        for workers in dict.fromkeys([1, args.workers]):
-            r = run_index(args.dev, workers)
-            work = r["wall_s"] - load["load_s"]
-            peak = r["writer_mb"] if workers == 1 else r["worker_mb"]
-            print(f"   quotes index --workers {workers:<3d}  {tokens / work:7.0f} tokens/s "
-                  f"(load excluded, {100 * tokens / work / base:.0f}% of nlp.pipe), "
-                  f"{tokens / r['wall_s']:7.0f} with it; peak per worker {peak:.0f} MB"
-                  + (f", writer {r['writer_mb']:.0f} MB" if workers > 1 else ""))
-            print(f"      {r['summary']}")
+        print(f"   nlp.pipe (same pipeline)      {base:7.0f} tokens/s (load excluded); "
+              f"peak {load['peak_mb']:.0f} MB", flush=True)
+        if "default-threads" not in skip:
+            r = run_child("pipe", str(args.dev), "0")
+            print(f"   nlp.pipe, onnxruntime's default threads {tokens / r['work_s']:7.0f} "
+                  "tokens/s (for comparison only)", flush=True)
+        rates, dbs = {}, {}
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            for n in dict.fromkeys([1, args.workers]):
+                dbs[n] = tmp / f"dev{n}.db"
+                r = run_index(args.dev, n, dbs[n])
+                fixed = fixed_cost(n, tmp)
+                work = r["wall_s"] - fixed
+                rates[n] = tokens / work
+                line = (f"   quotes index --workers {n:<3d}  {rates[n]:7.0f} tokens/s "
+                        f"(fixed cost {fixed:.1f} s of {r['wall_s']:.1f} s excluded; "
+                        f"{100 * rates[n] / base:.0f}% of nlp.pipe")
+                if n > 1:
+                    line += f", {rates[n] / rates[1]:.2f}x one worker"
+                print(line + ")")
+                if n == 1:
+                    print(f"      in the pipeline {r['finder_s']:.1f} s, the rest (writer) "
+                          f"{work - r['finder_s']:.1f} s; peak memory {r['writer_mb']:.0f} MB")
+                else:
+                    print("      peak memory per worker "
+                          + ", ".join(f"{mb:.0f}" for mb in r["worker_mb"])
+                          + f" MB, writer {r['writer_mb']:.0f} MB")
+                print(f"      {r['summary']}", flush=True)
+            if len(dbs) > 1:
+                same = exported(dbs[1]) == exported(dbs[args.workers])
+                print(f"   exports of 1 and {args.workers} workers identical: {same}")
 
     if "sizes" not in skip:
-        print("\n3. one article of each size, joined from PolNeAR train articles:")
+        print("\n3. quotes index --workers 1 of one article of each size, joined from PolNeAR "
+              "train articles:", flush=True)
         base = None
         with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            fixed = fixed_cost(1, tmp)
+            print(f"   (fixed cost {fixed:.1f} s excluded)")
             for name in args.sizes.split(","):
-                path = Path(tmp) / f"{name}.txt"
-                path.write_text(joined_article(args.train, SIZES[name]), encoding="utf-8")
-                r = run_child("article", str(path))
-                per10k = 10_000 * r["work_s"] / r["tokens"]
+                folder = tmp / name
+                folder.mkdir()
+                count = max(1, 100_000 // SIZES[name])
+                texts = [joined_article(args.train, SIZES[name], first=7 * k) for k in range(count)]
+                for k, text in enumerate(texts):
+                    (folder / f"{name}_{k:02d}.txt").write_text(text, encoding="utf-8")
+                tokens = sum(tokens_of(text) for text in texts)
+                r = run_index(folder, 1, tmp / f"{name}.db")
+                work = r["wall_s"] - fixed
+                per10k = 10_000 * work / tokens
                 base = base or per10k
-                print(f"   {name:>5s} {r['chars']:>9,} chars {r['tokens']:>9,} tokens "
-                      f"{r['work_s']:8.1f} s  {per10k:6.2f} s per 10k tokens "
-                      f"({per10k / base:.2f}x the first)  {r['pieces']} piece(s)  {r['quotes']} quotes  "
-                      f"peak {r['peak_mb']:.0f} MB", flush=True)
+                n_pieces = len(pipeline.pieces(texts[0], pipeline.PIECE_CHARS))
+                chars = sum(len(text) for text in texts)
+                print(f"   {name:>5s} {count:>2d} x {chars // count:>9,} chars {tokens:>9,} tokens "
+                      f"{work:8.1f} s  {per10k:6.2f} s per 10k tokens "
+                      f"({per10k / base:.2f}x the first; pipeline {r['finder_s']:.1f} s)  "
+                      f"{n_pieces} piece(s)  peak {r['writer_mb']:.0f} MB", flush=True)
+                print(f"      {r['summary']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,14 @@ if not Doc.has_extension("encoder_features"):
     Doc.set_extension("encoder_features", default=None)
 
 
+# Windows in one run past which the encoder runs without ONNX Runtime's memory arena. A run's
+# buffers grow with its windows (a 100,000-character piece: 140 windows, 1.5 GB), and the
+# arena keeps what it took and takes more for the next, longer input: a 500 KB article's six
+# pieces left one process at 4.7 GB. Without the arena, short articles ran 19% slower in the
+# encoder (40 dev articles, 12.0 s against 9.9 s), so only long inputs go without it.
+LONG_WINDOWS = 32
+
+
 class EncoderMissing(RuntimeError):
     """The shipped encoder (quotes/data/encoder) or its runtime is not installed."""
 
@@ -46,24 +54,42 @@ class Encoder:
                     f"{needed} is missing; reinstall quotes, or rebuild it with "
                     "models/attribution/scripts/export_encoder.py"
                 )
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        # Idle intra-op threads spin by default, burning a core that other worker processes
-        # (or the index's writer) need; off, 40 dev articles ran as fast on two threads
-        # (5.4 s against 5.6 s) with 7% less CPU (benchmarks/scale.py, README "Scale").
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
         if gpu and "CUDAExecutionProvider" in ort.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")  # the recipe's feature pass on a GPU
-        self.session = ort.InferenceSession(str(model), options, providers=providers)
+        self._model, self._threads, self._providers = str(model), threads, providers
+        self.session = self._session(arena=True)
+        self._long_session = None  # made on the first long input (see LONG_WINDOWS)
         self.tokenizer = Tokenizer.from_file(str(tok))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
         self.meta = json.loads((Path(path) / "meta.json").read_text())
         self.width = int(self.meta["width"])
         self._lock = threading.Lock()
+
+    def _session(self, arena: bool):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if self._threads:
+            options.intra_op_num_threads = self._threads
+            options.inter_op_num_threads = 1
+        # Idle intra-op threads spin by default, burning a core that other worker processes
+        # (or the index's writer) need; off, 40 dev articles ran as fast on two threads
+        # (5.4 s against 5.6 s) with 7% less CPU.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.enable_cpu_mem_arena = arena
+        return ort.InferenceSession(self._model, options, providers=self._providers)
+
+    def _session_for(self, windows: int):
+        """The session for a run of ``windows`` windows: inputs longer than
+        :data:`LONG_WINDOWS` run on a session without a memory arena (same weights and
+        results), which frees a long run's buffers when it ends."""
+        if windows <= LONG_WINDOWS:
+            return self.session
+        if self._long_session is None:
+            self._long_session = self._session(arena=False)
+        return self._long_session
 
     def pieces(self, text: str) -> tuple[numpy.ndarray, numpy.ndarray]:
         """Word-piece ids and their (start, end) character offsets in ``text``."""
@@ -95,7 +121,8 @@ class Encoder:
             )
             mask[row, : len(chunk) + 2] = 1
         with self._lock:
-            feats = self.session.run(["features"], {"input_ids": batch, "attention_mask": mask})[0]
+            session = self._session_for(len(starts))
+            feats = session.run(["features"], {"input_ids": batch, "attention_mask": mask})[0]
         best = numpy.full(n, -1, dtype=numpy.int64)
         for row, s in enumerate(starts):
             e = min(s + size, n)

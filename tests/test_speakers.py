@@ -161,3 +161,43 @@ def test_overrides_come_before_the_rules():
     gone = SpeakerIndex([], [merge])
     back = gone.resolve(person("A. Lee"), article_id=3, source="c.txt")
     assert (back.id, back.name) == (1, "Ann Lee")
+
+
+def test_filed_speakers_resolve_as_a_scan_of_every_speaker_does():
+    """Resolution looks only at the speakers filed under a name's last or first word or its
+    initials (a 5 MB article's thousands of mentions each scanned every speaker). Every rule
+    must pick what it picked when it scanned them all: the same speakers, ids and names, for
+    mentions that merge by surname, fuller name, head noun, acronym, in several articles."""
+    import random
+
+    class Scanning(SpeakerIndex):
+        def _filed(self, table, word):
+            return list(self.speakers)
+
+    people = ["Ivan Petrov", "Petrov", "Anna Petrov", "Jane Roe", "Roe", "Syria Jan Egeland",
+              "Jan Egeland", "Egeland", "Tom Roe", "Maria Zakharova", "Zakharova"]
+    orgs = ["Russian defence ministry", "defence ministry", "the Russian Defense Ministry",
+            "United Nations", "U.N.", "UN", "Syrian Democratic Forces", "SDF forces", "SDF",
+            "Harbour Council", "the council", "Amnesty International", "Amnesty", "ministry",
+            "Organisation of the Petroleum Exporting Countries", "OPEC", "officials"]
+    rng = random.Random(13)
+    refs = []
+    for _ in range(400):
+        if rng.random() < 0.5:
+            refs.append(person(rng.choice(people), rng.choice([None, "Gen", "Adviser"])))
+        elif rng.random() < 0.9:
+            refs.append(org(rng.choice(orgs)))
+        else:
+            members = tuple(rng.sample(["Amnesty", "Airwars", "UN"], 2))
+            refs.append(SpeakerRef(" and ".join(members), "group", members=members))
+    known = [Speaker("Jane Roe", "person", id=1), Speaker("UN", "organization", id=2)]
+    results = []
+    for index in (SpeakerIndex(list(known)), Scanning(list(known))):
+        seen: dict[int, int] = {}
+        got = []
+        for n, ref in enumerate(refs):
+            speaker = index.resolve(ref, article_id=n // 25, source=f"{n // 25}.txt")
+            got.append((seen.setdefault(id(speaker), len(seen)), speaker.name, speaker.kind))
+        results.append((got, [(s.name, s.kind, s.titles, s.aliases) for s in index.speakers]))
+    assert results[0] == results[1]
+    assert len(results[0][1]) > 10

@@ -245,3 +245,32 @@ def test_coreference_runs_only_around_pronoun_speakers():
     # one window: the sentence before the pronoun's and that sentence up to its cue
     assert calls == ['Maj Gen Igor Konashenkov spoke to reporters in Moscow. '
                      '"The ruins evoke Dresden," he said']
+
+
+# --- threads and task sizes -------------------------------------------------------------------
+
+
+def test_index_workers_run_the_encoder_on_one_thread():
+    """Two workers each ran onnxruntime's default (every core, spinning) on a 2-core machine
+    beside the writer; a worker is now one core's work."""
+    nlp = pipeline.load("en_quotes_sm", threads=workers.WORKER_THREADS)
+    options = nlp.get_pipe("quotes_encoder").encoder.session.get_session_options()
+    assert workers.WORKER_THREADS == 1
+    assert options.intra_op_num_threads == 1 and options.inter_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_pool_tasks_are_smaller_than_batches(monkeypatch, tmp_path, many_articles, fake_engine):
+    """Dev's 84 articles in tasks of 16 made six, three of them on one of two workers; tasks
+    of workers.TASK_SIZE articles spread the work evenly (rows are batch-independent)."""
+    seen = {}
+    real = workers.pool_finder
+
+    def pool_finder(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "pool_finder", pool_finder)
+    summary = indexer.index_paths([str(many_articles)], tmp_path / "q.db", n_workers=2)
+    assert seen["task_size"] == workers.TASK_SIZE < 16
+    assert summary.indexed == 23
