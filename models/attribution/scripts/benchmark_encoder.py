@@ -42,6 +42,8 @@ def main() -> None:
     paths = sorted(args.texts.glob("*.txt"))[: args.limit]
     texts = [ingest.read_article(str(p)).text for p in paths]
     nlp(texts[0])  # warm up: first calls allocate
+    nlp.get_pipe("quotes_encoder").encoder.pieces_seen = 0
+    nlp.get_pipe("quotes_encoder").encoder.encoded = 0
     seconds: dict[str, float] = defaultdict(float)
     words = 0
     for text in texts:
@@ -58,6 +60,11 @@ def main() -> None:
     print(f"{len(texts)} articles, {words} words, one thread")
     for name, s in sorted(seconds.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<20}{s:8.2f} s")
+    enc = nlp.get_pipe("quotes_encoder").encoder
+    print(
+        f"word pieces run through the encoder: {enc.encoded} of {enc.pieces_seen} "
+        f"({enc.encoded / max(enc.pieces_seen, 1):.2f}; overlapping windows count twice)"
+    )
     print(f"encoder + head: {learned:.2f} s; the rest of the pipeline: {rest:.2f} s")
     print(f"whole pipeline: {words / (learned + rest):.0f} words/s")
     ratio = learned / rest
