@@ -1,7 +1,7 @@
 """Choose the encoder's windows and gate: score each layout on PolNeAR dev from one parse.
 
     python models/attribution/scripts/encoder_variants.py [--split ../shared/corpora/polnear/data/dev]
-        [--limit N] [--only NAME ...]
+        [--limit N] [--only NAME ...] [--coverage]
 
 Parses every article once (every component before ``quotes_encoder``, as ``quotes eval`` reads
 it), then for each variant sets the encoder component's window, overlap, paragraph cuts and
@@ -9,7 +9,9 @@ gate and runs ``quotes.evaluate.evaluate`` (no textacy): the encoder, the attrib
 the ``quotes`` component rerun, the parse comes from the cache. Prints per variant the figures
 issue 12 names, the share of word pieces run through the network (overlaps counted each time)
 and the seconds spent in the encoder and the head (both cores' machine: for comparison within
-one run only; `benchmark_encoder.py` gives the one-core cost). Dev is for choosing.
+one run only; `benchmark_encoder.py` gives the one-core cost). ``--coverage`` first prints what
+the shipped gate (quotes.gate) keeps: the share of word pieces in kept paragraphs and of gold
+attributions (content, cue and source pieces) that lie whole in them. Dev is for choosing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# name: (window, overlap, paragraph cuts, gate)
+# name: (window, overlap, paragraph cuts, gate, "old" for the layout before: windows 192 apart)
 VARIANTS = {
     "256 windows 192 apart (before)": (256, 64, False, False, "old"),
     "256, even, overlap 64": (256, 64, False, False, None),
@@ -49,11 +51,43 @@ def old_windows(n: int, size: int, overlap: int = 0, breaks=None) -> list[tuple[
     return [(s, s + size) for s in starts]
 
 
+def coverage(nlp, gold) -> str:
+    """The shipped gate's share of word pieces and of whole gold attributions kept."""
+    import numpy
+
+    from quotes import encoder, gate
+
+    enc = encoder.load()
+    pieces = kept_pieces = attributions = whole = 0
+    for g in gold:
+        doc = nlp(g.article.text, disable=["quotes_encoder", "attribution_model", "quotes"])
+        keep = gate.attribution_tokens(doc)
+        _, offsets = enc.pieces(doc.text)
+        owner = encoder.piece_owners(doc, offsets)
+        pieces += len(owner)
+        kept_pieces += int(keep[owner].sum())
+        starts = doc.to_array("IDX").astype(numpy.int64)
+        for a in g.attributions:
+            spans = [a.content, *a.cue, *a.source]
+            inside = True
+            for span in spans:
+                lo = max(int(numpy.searchsorted(starts, span.start, side="right")) - 1, 0)
+                hi = int(numpy.searchsorted(starts, span.end))
+                inside &= bool(keep[lo:max(hi, lo + 1)].all())
+            attributions += 1
+            whole += inside
+    return (
+        f"gate: word pieces kept {kept_pieces / pieces:.3f}; gold attributions whole in kept "
+        f"paragraphs {whole / attributions:.3f} ({whole} of {attributions})"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--split", type=Path, default=ROOT.parent / "shared/corpora/polnear/data/dev")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--only", nargs="*", default=None, help="names of the variants to run")
+    ap.add_argument("--coverage", action="store_true", help="what the gate keeps, first")
     args = ap.parse_args()
 
     from quotes import encoder, evaluate, pipeline
@@ -72,6 +106,9 @@ def main() -> None:
             parsed[text] = doc
         return parsed[text].copy()
 
+    if args.coverage:
+        gold = evaluate.read_split(args.split, args.limit or None)
+        print(coverage(nlp, gold), flush=True)
     nlp.make_doc = cached  # every later variant reads the parse from the cache
     for name in before:
         nlp.disable_pipe(name)
