@@ -55,7 +55,11 @@ def cli() -> None:
     show_default=True,
     help="spaCy pipeline to use: an installed package name or a path to a pipeline directory.",
 )
-@click.option("--force", is_flag=True, help="Re-index articles even if they are unchanged.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Re-index articles even if they are unchanged (feed items' pages are fetched again).",
+)
 @click.option(
     "--batch-size",
     default=16,
@@ -68,7 +72,10 @@ def cli() -> None:
     "feeds",
     multiple=True,
     metavar="URL_OR_FILE",
-    help="An RSS or Atom feed: each item's page is fetched and indexed. Repeatable.",
+    help=(
+        "An RSS or Atom feed: each item's page is fetched and indexed, unless it is indexed"
+        " already with the same guid and date. Repeatable."
+    ),
 )
 @click.option(
     "--timeout",

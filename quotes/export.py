@@ -44,6 +44,8 @@ FIELDS = (
     # what kind of attribution, and the pieces of an interrupted quote
     "category",
     "parts",
+    # the whole quotation, its pieces joined: what the search index reads
+    "wording",
 )
 FORMATS = ("jsonl", "csv")
 

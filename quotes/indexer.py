@@ -105,7 +105,9 @@ def index_paths(
 
     ``paths`` are files, directories, URLs or ``-`` (standard input); ``feeds`` are RSS or Atom
     feeds (URLs or files) whose items' pages are fetched, each URL once with ``timeout``.
-    A file whose bytes are unchanged since it was last indexed is skipped unless ``force``.
+    A file whose bytes are unchanged since it was last indexed is skipped unless ``force``;
+    so is a feed item whose URL is indexed with the guid and date the feed gives it now, and
+    its page is not even fetched.
     A source that cannot be read, or on which any stage fails (the spaCy pipeline, quote
     extraction, speaker resolution, storing), is recorded in ``Summary.failed`` and the run
     carries on: each article is saved in its own transaction, so a failure leaves every row
@@ -139,6 +141,9 @@ def index_paths(
             # an index written before statements existed: group what it holds first
             store.group_all(db, group_statements)
         known = store.article_hashes(db)
+        # A feed item whose page is indexed, with the guid and date the feed gives now, is not
+        # fetched: a feed re-run hourly would otherwise download every page every hour.
+        fed = {} if force else store.feed_items(db)
         finishing: dict[str, str] = {}  # an article's source -> the input it ends
 
         def fail(source: str, failure: Failure) -> None:
@@ -150,6 +155,13 @@ def index_paths(
 
         def to_process() -> Iterator[Article]:
             for source in files:
+                if isinstance(source, ingest.Item) and fed.get(source.url, ()) == (
+                    source.guid,
+                    source.updated,
+                ):
+                    summary.unchanged += 1
+                    done(str(source))
+                    continue
                 # one file of records holds many articles; each bad one is its own problem
                 todo = []
                 try:
@@ -158,6 +170,11 @@ def index_paths(
                             summary.failed.append(Problem(article.source, article.reason))
                         elif not force and known.get(article.source) == article.sha256:
                             summary.unchanged += 1
+                            if isinstance(source, ingest.Item):
+                                # fetched for a new guid or date, but the page is the same
+                                store.note_feed_item(
+                                    db, article.source, source.guid, source.updated
+                                )
                         else:
                             todo.append(article)
                 except Exception as error:

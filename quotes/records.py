@@ -46,6 +46,10 @@ class Article:
     skip: tuple[tuple[int, int], ...] = ()
     # what reading it noticed that does not stop it being indexed (an unknown front-matter key)
     notes: tuple[str, ...] = ()
+    # For a feed item's page: the item's guid and date in the feed (quotes.ingest.feeds.Item),
+    # stored so that the next run of the same feed need not fetch the page again.
+    feed_guid: str | None = None
+    feed_updated: str | None = None
 
     @property
     def sha256(self) -> str:

@@ -2,8 +2,9 @@
 
 Tables: ``articles`` (one row per source file), ``speakers`` (one row per real-world speaker
 across articles) and ``quotes`` (one row per quotation, pointing at both). ``quotes_view`` and
-``speaker_stats`` are views for browsing; ``quotes_fts`` and ``speakers_fts`` are full-text
-indexes kept current by triggers.
+``speaker_stats`` are views for browsing; ``quotes_fts`` (a quote's whole wording, every
+piece of it), ``speakers_fts`` and ``articles_fts`` are full-text indexes kept current by
+triggers.
 
 Writes happen one article at a time in one transaction, and an article whose text has not
 changed is never written, so indexing the same files twice leaves the database as it was.
@@ -292,6 +293,88 @@ def _add_category_and_parts(db: Database) -> None:
     )
 
 
+def _search_every_part(db: Database) -> None:
+    """``quotes.wording``, a quote's whole wording (its pieces joined by a space; its text for
+    a quote of one piece), and ``quotes_fts`` indexing it instead of ``text``.
+
+    "Searching for words of the second piece finds nothing": an interrupted quote's ``text``
+    is its first piece, so the index over ``text`` missed the rest. The search index is derived
+    data and is rebuilt here; every row keeps what it had and gains its wording. Done with
+    plain statements (not sqlite-utils' enable_fts, whose executescript commits) so that the
+    migration is one transaction.
+    """
+    db["quotes"].add_column("wording", str)
+    rows = db.execute("select id, text, parts from quotes").fetchall()
+    for quote_id, text, parts in rows:
+        db.execute("update quotes set wording = ? where id = ?", [_whole(text, parts), quote_id])
+    for trigger in ("quotes_ai", "quotes_ad", "quotes_au"):
+        db.execute(f"drop trigger if exists [{trigger}]")
+    db.execute("drop table if exists quotes_fts")
+    # the same form sqlite-utils writes, so its detect_fts() and Datasette still find it
+    db.execute('CREATE VIRTUAL TABLE "quotes_fts" USING FTS5 (\n    "wording",\n    content="quotes"\n)')
+    db.execute('insert into quotes_fts (rowid, wording) select rowid, wording from quotes')
+    db.execute(
+        'CREATE TRIGGER "quotes_ai" AFTER INSERT ON "quotes" BEGIN\n'
+        '  INSERT INTO "quotes_fts" (rowid, "wording") VALUES (new.rowid, new."wording");\nEND'
+    )
+    db.execute(
+        'CREATE TRIGGER "quotes_ad" AFTER DELETE ON "quotes" BEGIN\n'
+        '  INSERT INTO "quotes_fts" ("quotes_fts", rowid, "wording")'
+        " VALUES('delete', old.rowid, old.\"wording\");\nEND"
+    )
+    db.execute(
+        'CREATE TRIGGER "quotes_au" AFTER UPDATE ON "quotes" BEGIN\n'
+        '  INSERT INTO "quotes_fts" ("quotes_fts", rowid, "wording")'
+        " VALUES('delete', old.rowid, old.\"wording\");\n"
+        '  INSERT INTO "quotes_fts" (rowid, "wording") VALUES (new.rowid, new."wording");\nEND'
+    )
+    db.execute("drop view if exists quotes_view")
+    db.create_view(
+        "quotes_view",
+        """
+        select
+          quotes.id as quote_id,
+          speakers.name as speaker,
+          speakers.kind as speaker_kind,
+          quotes.text,
+          quotes.kind,
+          quotes.category,
+          quotes.cue,
+          articles.title as article,
+          articles.source,
+          quotes.start,
+          quotes."end",
+          quotes.parts,
+          quotes.wording,
+          quotes.speaker_mention,
+          quotes.method,
+          quotes.confidence,
+          quotes.article_id,
+          quotes.speaker_id,
+          articles.outlet,
+          articles.published,
+          articles.author,
+          articles.url
+        from quotes
+          join articles on articles.id = quotes.article_id
+          left join speakers on speakers.id = quotes.speaker_id
+        """,
+    )
+
+
+def _add_feed_items(db: Database) -> None:
+    """``articles.feed_guid`` and ``articles.feed_updated``: what a feed said of the item an
+    article's page was fetched for (its guid, its updated or published date).
+
+    "Re-running a feed hourly refetches every item's page": with the item's URL indexed and
+    these unchanged, `quotes index --feed` no longer fetches it. Articles indexed before are
+    left null: a feed item among them that has a guid or a date is fetched once more (and
+    counted unchanged if its page is), which records them.
+    """
+    db["articles"].add_column("feed_guid", str)
+    db["articles"].add_column("feed_updated", str)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _add_search,
@@ -302,6 +385,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _normalise_sources,
     _add_article_search,
     _add_category_and_parts,
+    _search_every_part,
+    _add_feed_items,
 ]
 
 
@@ -452,6 +537,32 @@ def article_hashes(db: Database) -> dict[str, str]:
     return {row["source"]: row["sha256"] for row in db.query("select source, sha256 from articles")}
 
 
+def feed_items(db: Database) -> dict[str, tuple[str | None, str | None]]:
+    """For each article whose hash is known (not forgotten by a migration), the feed guid and
+    date it was last fetched with (both null when it did not come from a feed, or came
+    before they were kept): an item whose URL and these match need not be fetched."""
+    return {
+        row[0]: (row[1], row[2])
+        for row in db.execute(
+            "select source, feed_guid, feed_updated from articles where sha256 != ''"
+        )
+    }
+
+
+def note_feed_item(db: Database, source: str, guid: str | None, updated: str | None) -> bool:
+    """Record a feed item's guid and date on its article, whose page was fetched again and
+    found unchanged (so the article itself is not written). Writes only when they differ;
+    returns whether it wrote."""
+    where = "source = ? and (feed_guid is not ? or feed_updated is not ?)"
+    params = [source, guid, updated]
+    if not db.execute(f"select exists(select 1 from articles where {where})", params).fetchone()[0]:
+        return False
+    with transaction(db):
+        db.execute(f"update articles set feed_guid = ?, feed_updated = ? where {where}",
+                   [guid, updated, *params])
+    return True
+
+
 def load_speakers(db: Database) -> list[Speaker]:
     return [
         Speaker(
@@ -576,8 +687,11 @@ def _replace_article(db: Database, article: Article) -> tuple[int, set[int]]:
         "sha256": article.sha256,
     }
     # (a database opened without migrating, as a test of migrations does, has no such columns)
-    if METADATA_FIELDS[0] in db["articles"].columns_dict:
+    columns = db["articles"].columns_dict
+    if METADATA_FIELDS[0] in columns:
         row.update(article.metadata)
+    if "feed_guid" in columns:
+        row.update(feed_guid=article.feed_guid, feed_updated=article.feed_updated)
     existing = db.execute("select id from articles where source = ?", [article.source]).fetchone()
     old: set[int] = set()
     if existing:
@@ -696,6 +810,8 @@ def _quote_row(article_id: int, quote: Quote, speaker: Speaker | None) -> dict:
         "confidence": quote.confidence,
         "category": quote.category,
         "parts": _parts_json((p.start, p.end, p.text) for p in quote.pieces),
+        # what quotes_fts indexes, so a word of any piece finds the quote
+        "wording": " ".join(p.text for p in quote.pieces),
     }
 
 
@@ -1081,7 +1197,8 @@ select
   articles.language,
   quotes.statement_id,
   quotes.category,
-  quotes.parts
+  quotes.parts,
+  quotes.wording
 from quotes
   join articles on articles.id = quotes.article_id
   left join speakers on speakers.id = quotes.speaker_id

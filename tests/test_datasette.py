@@ -618,3 +618,44 @@ def test_an_interrupted_quote_page_shows_its_pieces_and_a_plain_one_none(tmp_pat
     interrupted, plain = html(path, f"/quotes/quote/{ids[0]}"), html(path, f"/quotes/quote/{ids[1]}")
     assert "An interrupted quote in 2 parts" in interrupted and "hl-part" in interrupted
     assert "interrupted quote" not in plain and "hl-part" not in plain
+
+
+def test_an_interrupted_quote_is_found_by_a_word_of_its_second_piece(tmp_path):
+    # "searching for words of the second piece finds nothing": quotes_fts indexed only the
+    # first piece (quotes.text); it now indexes the whole wording
+    from quotes.records import Article, Quote, Span
+
+    text = 'Harbour news\n\n"The bridge is late," she said. "It opens in May."\n'
+    first, second = Span(15, 33, "The bridge is late"), Span(47, 63, "It opens in May.")
+    assert text[first.start : first.end] == first.text and text[second.start : second.end] == second.text
+    path = tmp_path / "quotes.db"
+    db = store.open_db(path)
+    store.save_article(
+        db, Article("a.txt", text, "Harbour news"), [(Quote(first, "direct", parts=(first, second)), None)]
+    )
+    (quote_id,) = [r["id"] for r in db.query("select id from quotes")]
+    # SQL on the full-text table, as the README shows it
+    hits = db.execute("select rowid from quotes_fts where quotes_fts match 'May'").fetchall()
+    assert hits == [(quote_id,)]
+    db.close()
+
+    # the site's search page, with the hit marked in the whole wording
+    page = html(path, "/quotes/search?q=May")
+    found = re.findall(r'<ol class="search-quotes">.*?</ol>', page, flags=re.S)[0]
+    assert found.count("<li>") == 1 and "The bridge is late It opens in <mark>May</mark>." in found
+    # the Search canned query, the tables' search boxes and Who said this phrase?
+    canned, table, view, who = get(
+        path,
+        "/quotes/search_quotes.json?_shape=array&q=opens",
+        "/quotes/quotes.json?_shape=array&_search=opens",
+        "/quotes/quotes_view.json?_shape=array&_search=opens",
+        "/quotes/who_said_this.json?_shape=array&phrase=late+It+opens",
+    )
+    assert [r["quote_id"] for r in canned] == [quote_id]
+    assert canned[0]["text"] == f"The bridge is late It {store.HIT_START}opens{store.HIT_END} in May."
+    assert [r["id"] for r in table] == [quote_id] and table[0]["text"] == "The bridge is late"
+    assert [r["quote_id"] for r in view] == [quote_id]
+    assert [r["quote_id"] for r in who] == [quote_id]
+    # the JSON of the pieces is not searched as words: "start" is no word of the quote
+    (nothing,) = get(path, "/quotes/who_said_this.json?_shape=array&phrase=start")
+    assert nothing == []

@@ -229,6 +229,112 @@ def test_a_feed_indexes_its_items_and_failing_urls_get_an_error_line_each(
     assert hits.count("/slow") == 1 and hits.count("/ferry") == 1 and hits.count("/gone") == 1
 
 
+def test_a_feed_run_again_fetches_only_the_items_not_indexed_yet(tmp_path, fake_nlp, server):
+    # "a demanding user re-running a feed hourly expects already-indexed items not to be
+    # downloaded again": the indexed /ferry is skipped; /gone and /slow failed, so they are
+    # tried again
+    base, hits = server
+    db = tmp_path / "q.db"
+    run = ("--feed", f"{base}/feed.xml", "--timeout", "0.5", "--db", str(db))
+    first = index(*run)
+    assert "1 indexed, 0 unchanged, 2 failed" in first.output
+    assert hits.count("/ferry") == 1 and hits.count("/gone") == 1
+    stored = articles(db)
+    second = index(*run)
+    assert "0 indexed, 1 unchanged, 2 failed" in second.output
+    assert hits.count("/feed.xml") == 2 and hits.count("/ferry") == 1
+    assert hits.count("/gone") == 2 and hits.count("/slow") == 2
+    assert articles(db) == stored
+
+
+def item(link: str, guid: str | None = None, date: str | None = None) -> str:
+    return (
+        f"<item><title>t</title><link>{link}</link>"
+        + (f"<guid isPermaLink='false'>{guid}</guid>" if guid else "")
+        + (f"<pubDate>{date}</pubDate>" if date else "")
+        + "</item>"
+    )
+
+
+def test_a_feed_item_is_fetched_again_when_its_guid_or_date_changes_or_with_force(
+    tmp_path, fake_nlp, server
+):
+    base, hits = server
+    feed, db = tmp_path / "feed.rss", tmp_path / "q.db"
+
+    def write(harbour_date: str, plain_guid: str) -> None:
+        items = (
+            item(f"{base}/harbour", "harbour-1", harbour_date)
+            + item(f"{base}/ferry")  # neither guid nor date: its URL is enough
+            + item(f"{base}/plain", plain_guid)
+        )
+        feed.write_text(f'<rss version="2.0"><channel><title>G</title>{items}</channel></rss>')
+
+    def run(*extra: str) -> str:
+        result = index("--feed", str(feed), "--db", str(db), *extra)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def fetched() -> dict[str, int]:
+        return {page: hits.count(page) for page in ("/harbour", "/ferry", "/plain")}
+
+    write("Thu, 07 Mar 2024 08:15:00 GMT", "plain-1")
+    assert "3 indexed, 0 unchanged" in run()
+    harbour = articles(db)[f"{base}/harbour"]
+    assert (harbour["feed_guid"], harbour["feed_updated"]) == ("harbour-1", "2024-03-07T08:15:00+00:00")
+    assert "0 indexed, 3 unchanged" in run()
+    assert fetched() == {"/harbour": 1, "/ferry": 1, "/plain": 1}
+
+    # the feed dates the harbour item anew and gives the plain page another guid: both are
+    # fetched; their pages are the same, so they count as unchanged and are not re-indexed
+    write("Fri, 08 Mar 2024 10:00:00 GMT", "plain-2")
+    assert "0 indexed, 3 unchanged" in run()
+    assert fetched() == {"/harbour": 2, "/ferry": 1, "/plain": 2}
+    assert articles(db)[f"{base}/harbour"]["feed_updated"] == "2024-03-08T10:00:00+00:00"
+    assert "0 indexed, 3 unchanged" in run()
+    assert fetched() == {"/harbour": 2, "/ferry": 1, "/plain": 2}
+
+    # --force fetches and indexes every item again
+    assert "3 indexed, 0 unchanged" in run("--force")
+    assert fetched() == {"/harbour": 3, "/ferry": 2, "/plain": 3}
+
+
+def test_feed_items_indexed_before_guids_were_kept_upgrade_without_losing_rows(
+    tmp_path, fake_nlp, server
+):
+    import hashlib
+
+    import sqlite_utils
+
+    from quotes import store
+    from quotes.records import Article
+
+    base, hits = server
+    db = tmp_path / "q.db"
+    old = sqlite_utils.Database(db)
+    store.migrate(old, store.MIGRATIONS[: store.MIGRATIONS.index(store._add_feed_items)])
+    for page, name in (("/harbour", "harbour.html"), ("/ferry", "ferry.html")):
+        digest = hashlib.sha256((PAGES / name).read_bytes()).hexdigest()
+        store.save_article(old, Article(f"{base}{page}", "stored text", "T", digest=digest), [])
+    old.close()
+    feed = tmp_path / "feed.rss"
+    items = item(f"{base}/harbour", "harbour-1") + item(f"{base}/ferry")
+    feed.write_text(f'<rss version="2.0"><channel><title>G</title>{items}</channel></rss>')
+
+    # the item with a guid is fetched once to learn it (its page is unchanged); the one
+    # without is known by its URL alone
+    result = index("--feed", str(feed), "--db", str(db))
+    assert "0 indexed, 2 unchanged" in result.output
+    assert (hits.count("/harbour"), hits.count("/ferry")) == (1, 0)
+    stored = articles(db)
+    assert {a["text"] for a in stored.values()} == {"stored text"}
+    assert stored[f"{base}/harbour"]["feed_guid"] == "harbour-1"
+    assert stored[f"{base}/ferry"]["feed_guid"] is None
+    result = index("--feed", str(feed), "--db", str(db))
+    assert "0 indexed, 2 unchanged" in result.output
+    assert (hits.count("/harbour"), hits.count("/ferry")) == (1, 0)
+
+
 def test_a_feed_given_as_a_path_says_to_use_feed(tmp_path, fake_nlp, server):
     base, _ = server
     result = index(f"{base}/feed.xml", "--db", str(tmp_path / "q.db"))

@@ -292,3 +292,80 @@ def test_articles_indexed_before_metadata_are_read_again(tmp_path, fake_nlp):
     (row,) = db.query("select title, outlet, text from articles")
     assert row["outlet"] == "Gazette" and "<" not in row["text"]
     db.close()
+
+
+def previous_schema_with_an_interrupted_quote(db_path) -> list[tuple]:
+    """A database as the schema before quotes_fts read every piece left it: one interrupted
+    quote and one plain quote. Returns the quotes' rows."""
+    db = sqlite_utils.Database(db_path)
+    store.migrate(db, store.MIGRATIONS[: store.MIGRATIONS.index(store._search_every_part)])
+    text = '"The bridge is late," she said. "It opens in May." Bo believes it.'
+    db["articles"].insert({"id": 1, "source": "old.txt", "text": text, "sha256": "x"})
+    db["speakers"].insert({"id": 7, "name": "Ann", "kind": "person"})
+    pieces = [{"start": 1, "end": 19, "text": "The bridge is late"},
+              {"start": 33, "end": 49, "text": "It opens in May."}]
+    for words, start, kind, parts in (
+        ("The bridge is late", 1, "direct", pieces),
+        ("it", 63, "indirect", [{"start": 63, "end": 65, "text": "it"}]),
+    ):
+        db["quotes"].insert({
+            "article_id": 1, "speaker_id": 7, "text": words, "start": start,
+            "end": start + len(words), "kind": kind, "method": "explicit", "category": "speech",
+            "parts": json.dumps(parts),
+        })
+    assert not db.execute("select rowid from quotes_fts where quotes_fts match 'May'").fetchall()
+    rows = db.execute("select * from quotes order by id").fetchall()
+    db.close()
+    return rows
+
+
+def test_an_older_index_upgrades_to_search_every_piece_of_a_quote(tmp_path):
+    db_path = tmp_path / "old.db"
+    before = previous_schema_with_an_interrupted_quote(db_path)
+
+    db = store.open_db(db_path)
+    assert store.schema_version(db) == len(store.MIGRATIONS)
+    # every row keeps what it had, and gains its whole wording
+    after = db.execute("select * from quotes order by id").fetchall()
+    assert [row[: len(before[0])] for row in after] == before
+    assert [r["wording"] for r in db.query("select wording from quotes_view order by quote_id")] == [
+        "The bridge is late It opens in May.", "it"
+    ]
+    search = "select rowid from quotes_fts where quotes_fts match ?"
+    assert db.execute(search, ["May"]).fetchall() == [(1,)]
+    assert db.execute(search, ["bridge"]).fetchall() == [(1,)]
+    # the triggers keep the rebuilt index current as quotes come and go
+    first, second = Span(1, 19, "The bridge is late"), Span(33, 49, "It opens in May.")
+    store.save_article(
+        db,
+        Article("old.txt", db["articles"].get(1)["text"]),
+        [(Quote(first, "direct", parts=(first, second)), None)],
+    )
+    (new_id,) = [r[0] for r in db.execute("select id from quotes")]
+    assert db.execute(search, ["May"]).fetchall() == [(new_id,)]
+    assert db.execute(search, ["it"]).fetchall() == [(new_id,)]  # the old "it" quote is gone
+    db.execute("insert into quotes_fts (quotes_fts) values ('integrity-check')")
+    db.close()
+
+
+def test_the_search_migration_is_one_transaction(tmp_path):
+    # sqlite-utils' enable_fts commits on its own (executescript): a failure after it would
+    # leave the new column in place with the old version number, and no rerun could add it
+    db_path = tmp_path / "old.db"
+    previous_schema_with_an_interrupted_quote(db_path)
+    db = sqlite_utils.Database(db_path)
+    done = store.MIGRATIONS.index(store._search_every_part)
+
+    def interrupted(db):
+        store._search_every_part(db)
+        raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        store.migrate(db, [*store.MIGRATIONS[:done], interrupted])
+    assert store.schema_version(db) == done
+    assert "wording" not in db["quotes"].columns_dict
+    assert db["quotes_fts"].columns[0].name == "text"
+    db.close()
+    db = store.open_db(db_path)
+    assert db.execute("select rowid from quotes_fts where quotes_fts match 'May'").fetchall() == [(1,)]
+    db.close()

@@ -198,7 +198,8 @@ def read_article(source: Source, fetcher: fetch.Fetcher | None = None) -> Articl
 def _read(source: Source, fetcher: fetch.Fetcher) -> Iterator[Article | BadInput]:
     if isinstance(source, Item):
         page = fetcher.get(source.url)
-        yield _from_page(source.url, page, source.fallback)
+        article = _from_page(source.url, page, source.fallback)
+        yield _amend(article, feed_guid=source.guid, feed_updated=source.updated)
         return
     if fetch.is_url(source):
         page = fetcher.get(source)

@@ -24,6 +24,11 @@ class Item:
     url: str
     feed: str  # the feed it came from (a URL or a path)
     fallback: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # What the feed says identifies this version of the item: its guid (Atom id) and its date
+    # (updated, else published). With the URL already indexed and these the same as stored,
+    # the page is not fetched again (see quotes.indexer).
+    guid: str | None = field(default=None, hash=False, compare=False)
+    updated: str | None = field(default=None, hash=False, compare=False)
 
     def __str__(self) -> str:
         return self.url
@@ -61,8 +66,26 @@ def items(source: str, data: bytes) -> list[Item]:
             "url": link,
         }
         fallback, _ = metadata.clean({k: v for k, v in values.items() if v}, "feed")
-        found[link] = Item(url=link, feed=source, fallback=fallback)
+        found[link] = Item(
+            url=link, feed=source, fallback=fallback, guid=entry.get("id") or None,
+            updated=_version_date(entry),
+        )  # fmt: skip
     return list(found.values())
+
+
+def _version_date(entry: Any) -> str | None:
+    """The item's updated date, else its published date, as the feed gives it (ISO 8601 in
+    UTC when feedparser could read it, else the feed's own string)."""
+    # dict.get: feedparser's own get() maps a missing "updated" to "published" with a
+    # DeprecationWarning, a fallback it says it will drop
+    for key in ("updated", "published"):
+        parsed = dict.get(entry, f"{key}_parsed")
+        if parsed:
+            return dt.datetime.fromtimestamp(calendar.timegm(parsed), tz=dt.timezone.utc).isoformat()
+        raw = dict.get(entry, key)
+        if raw:
+            return str(raw).strip() or None
+    return None
 
 
 def _date(entry: Any) -> str | None:
