@@ -2,13 +2,14 @@
 
 The ``attribution_model`` component reads ``doc._.encoder_features`` (quotes/encoder.py) and the
 rules' per-token signals (inside quote marks, a known cue word, the parse's clauses:
-:func:`rule_inputs`), runs a small head (a 2-layer bidirectional LSTM, numpy at run time) and
-decodes whole spans with a constrained Viterbi over B/I/O labels (an ``I-`` only continues its
+:func:`rule_inputs`), runs a small head (:func:`build_head`: residual window layers, thinc on
+numpy at run time) over the stretches the encoder read (``doc._.encoder_mask``; every other
+token is O) and decodes whole spans with a constrained Viterbi over B/I/O labels (an ``I-`` only continues its
 own role). It writes the labels to ``doc._.attribution_iob``, the same place the older CNN tagger
 (quotes/learned.py) wrote them, so every consumer of the tagger reads it unchanged, and links
 each content to its cue and source in ``doc._.attribution_links``.
 
-The head's weights ship in ``quotes/data/attribution_model`` (``head.npz`` and ``meta.json``),
+The head's weights ship in ``quotes/data/attribution_model`` (``head.bin`` and ``meta.json``),
 trained by models/attribution (``python models/attribution/scripts/recipe.py``).
 """
 
