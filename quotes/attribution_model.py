@@ -2,19 +2,21 @@
 
 The ``attribution_model`` component reads ``doc._.encoder_features`` (quotes/encoder.py) and the
 rules' per-token signals (inside quote marks, a known cue word, the parse's clauses:
-:func:`rule_inputs`), runs a small head (a 2-layer bidirectional LSTM, numpy at run time) and
-decodes whole spans with a constrained Viterbi over B/I/O labels (an ``I-`` only continues its
+:func:`rule_inputs`), runs a small head (:func:`build_head`: residual window layers, thinc on
+numpy at run time) over the stretches the encoder read (``doc._.encoder_mask``; every other
+token is O) and decodes whole spans with a constrained Viterbi over B/I/O labels (an ``I-`` only continues its
 own role). It writes the labels to ``doc._.attribution_iob``, the same place the older CNN tagger
 (quotes/learned.py) wrote them, so every consumer of the tagger reads it unchanged, and links
 each content to its cue and source in ``doc._.attribution_links``.
 
-The head's weights ship in ``quotes/data/attribution_model`` (``head.npz`` and ``meta.json``),
+The head's weights ship in ``quotes/data/attribution_model`` (``head.bin`` and ``meta.json``),
 trained by models/attribution (``python models/attribution/scripts/recipe.py``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,8 +24,8 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import encoder as _encoder  # noqa: F401  (registers "quotes_encoder")
-from . import learned
+from . import encoder as _encoder  # registers "quotes_encoder"
+from . import gate, learned
 from .doctools import doc_text
 
 SHIPPED = Path(__file__).parent / "data" / "attribution_model"
@@ -45,12 +47,10 @@ def rule_inputs(doc: Doc) -> numpy.ndarray:
     if not len(doc):
         return X
     X[:, : learned.N_FEATURES] = learned.rule_features(doc)
-    sents = doc.has_annotation("SENT_START")
-    for token in doc:
-        if sents and token.is_sent_start:
-            X[token.i, learned.N_FEATURES] = 1.0
-        if token.i == 0 or "\n" in doc[token.i - 1].text:
-            X[token.i, learned.N_FEATURES + 1] = 1.0
+    X[:, learned.N_FEATURES] = doc.to_array("SENT_START") == 1
+    para = gate.paragraphs(doc)
+    X[0, learned.N_FEATURES + 1] = 1.0
+    X[1:, learned.N_FEATURES + 1] = para[1:] != para[:-1]
     return X
 
 
@@ -100,6 +100,11 @@ def allowed_transitions() -> numpy.ndarray:
 
 _ALLOWED = allowed_transitions()
 _START_OK = numpy.array([not label.startswith("I-") for label in LABELS])
+# per label: None when any label may come before it, else the two that may (B- and I- of its role)
+_PREVIOUS = [
+    (LABELS.index(f"B-{label[2:]}"), LABELS.index(label)) if label.startswith("I-") else None
+    for label in LABELS
+]
 
 
 def viterbi(probs: numpy.ndarray) -> list[int]:
@@ -107,17 +112,35 @@ def viterbi(probs: numpy.ndarray) -> list[int]:
     n = len(probs)
     if n == 0:
         return []
-    logp = numpy.log(numpy.clip(probs, 1e-9, 1.0))
-    trans = numpy.where(_ALLOWED, 0.0, -numpy.inf)
-    score = numpy.where(_START_OK, logp[0], -numpy.inf)
-    back = numpy.zeros((n, len(LABELS)), dtype=numpy.int64)
-    for i in range(1, n):
-        cand = score[:, None] + trans  # prev x cur
-        back[i] = cand.argmax(0)
-        score = cand.max(0) + logp[i]
-    path = [int(score.argmax())]
-    for i in range(n - 1, 0, -1):
-        path.append(int(back[i, path[-1]]))
+    logp = numpy.log(numpy.clip(probs, 1e-9, 1.0)).astype(numpy.float64)
+    best = logp.argmax(1)
+    if _START_OK[best[0]] and _ALLOWED[best[:-1], best[1:]].all():
+        # each token's own best label already makes whole spans: no constrained path scores
+        # more
+        return best.tolist()
+    # A step per token in plain Python: with 7 labels, numpy's per-call overhead cost more
+    # than the arithmetic. O and B- follow anything (the best previous label); an I- follows
+    # its own role's B- or I- (the better of the two; the first on a tie, as argmax).
+    rows = logp.tolist()
+    score = [v if ok else -math.inf for v, ok in zip(rows[0], _START_OK.tolist())]
+    back = []
+    for row in rows[1:]:
+        top = max(score)
+        arg = score.index(top)
+        step, new = [], []
+        for b, prev in enumerate(_PREVIOUS):
+            if prev is None:
+                step.append(arg)
+                new.append(top + row[b])
+            else:
+                a = prev[0] if score[prev[0]] >= score[prev[1]] else prev[1]
+                step.append(a)
+                new.append(score[a] + row[b])
+        back.append(step)
+        score = new
+    path = [score.index(max(score))]
+    for step in reversed(back):
+        path.append(step[path[-1]])
     return path[::-1]
 
 
@@ -126,14 +149,13 @@ def viterbi(probs: numpy.ndarray) -> list[int]:
 Span3 = tuple[int, int, str]  # token start, token end (exclusive), role
 
 
-def _sentence_of(doc: Doc, i: int) -> int:
-    return doc[i].sent.start if doc.has_annotation("SENT_START") else 0
-
-
-def _paragraph_breaks(doc: Doc) -> numpy.ndarray:
-    """Cumulative count of paragraph breaks before each token."""
-    breaks = numpy.fromiter(("\n" in t.text for t in doc), dtype=numpy.int64, count=len(doc))
-    return numpy.concatenate([[0], numpy.cumsum(breaks)])[:-1] if len(doc) else breaks
+def _sentence_starts(doc: Doc) -> numpy.ndarray:
+    """Per token, the first token of its sentence (0 throughout without sentences)."""
+    starts = doc.to_array("SENT_START") == 1
+    if not starts.any():
+        return numpy.zeros(len(doc), dtype=numpy.int64)
+    starts[0] = True
+    return numpy.maximum.accumulate(numpy.where(starts, numpy.arange(len(doc)), 0))
 
 
 def link(doc: Doc, spans: list[Span3]) -> list[dict]:
@@ -141,10 +163,11 @@ def link(doc: Doc, spans: list[Span3]) -> list[dict]:
     sentence (or, failing that, the sentence before or after in the same paragraph: "He said
     so on Tuesday. 'We will not ...'"), then the source nearest that cue in the cue's sentence.
     """
-    para = _paragraph_breaks(doc)
+    para = gate.paragraphs(doc)
+    first = _sentence_starts(doc)
     cues = [s for s in spans if s[2] == "CUE"]
     sources = [s for s in spans if s[2] == "SOURCE"]
-    sent = {i: _sentence_of(doc, i) for s in spans for i in (s[0], s[1] - 1)}
+    sent = {i: int(first[i]) for s in spans for i in (s[0], s[1] - 1)}
 
     def gap(a: Span3, b: Span3) -> int:
         if a[1] <= b[0]:
@@ -200,16 +223,36 @@ class Head:
             self.meta["pieces"],
         )
         self.model.from_bytes(weights.read_bytes())
+        from thinc.api import NumpyOps
+
+        if type(self.model.ops) is NumpyOps:
+            # numpy's own matrix product (OpenBLAS) rather than thinc's blis: 3x faster for
+            # these shapes on one core of this machine (models/attribution/README.md)
+            ops = NumpyOps(use_blis=False)
+            for node in self.model.walk():
+                node.ops = ops
 
     def probabilities(self, features: numpy.ndarray, rules: numpy.ndarray) -> numpy.ndarray:
-        X = numpy.hstack([features.astype("f"), rules.astype("f")])
-        if X.shape[1] != self.meta["inputs"]:
-            raise ModelMissing(
-                f"the head reads {self.meta['inputs']} inputs per token, the Doc gives {X.shape[1]}"
-            )
-        return self.model.ops.to_numpy(self.model.predict([self.model.ops.asarray2f(X)])[0])
+        return self.probabilities_of([(features, rules)])[0]
+
+    def probabilities_of(
+        self, stretches: list[tuple[numpy.ndarray, numpy.ndarray]]
+    ) -> list[numpy.ndarray]:
+        """Label probabilities for each (encoder features, rule inputs) stretch of tokens."""
+        Xs = [numpy.hstack([f.astype("f", copy=False), r.astype("f", copy=False)])
+              for f, r in stretches]
+        for X in Xs:
+            if X.shape[1] != self.meta["inputs"]:
+                raise ModelMissing(
+                    f"the head reads {self.meta['inputs']} inputs per token, the Doc gives {X.shape[1]}"
+                )
+        if not Xs:
+            return []
+        return [self.model.ops.to_numpy(p) for p in self.model.predict(Xs)]
 
     def tags(self, doc: Doc) -> list[str]:
+        """Labels per token; where the encoder ran over some stretches only
+        (``doc._.encoder_mask``), the head reads and labels those and every other token is O."""
         if not len(doc):
             return []
         feats = doc._.encoder_features
@@ -218,8 +261,14 @@ class Head:
                 "attribution_model needs doc._.encoder_features: add the quotes_encoder "
                 "component before it"
             )
-        probs = self.probabilities(feats, rule_inputs(doc))
-        return [LABELS[i] for i in viterbi(probs)]
+        mask = doc._.encoder_mask
+        stretches = [(0, len(doc))] if mask is None else _encoder.runs(numpy.asarray(mask, bool))
+        rules = rule_inputs(doc)
+        probs = self.probabilities_of([(feats[a:b], rules[a:b]) for a, b in stretches])
+        tags = ["O"] * len(doc)
+        for (a, b), p in zip(stretches, probs):
+            tags[a:b] = [LABELS[i] for i in viterbi(p)]
+        return tags
 
 
 @lru_cache(maxsize=None)
@@ -255,7 +304,7 @@ class AttributionModel:
         doc._.attribution_iob = tags
         doc._.attribution_links = link(doc, learned.spans_from_iob(tags))
         if not self.keep_features:
-            doc._.encoder_features = None
+            doc._.encoder_features = doc._.encoder_mask = None
         return doc
 
 

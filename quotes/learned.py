@@ -156,37 +156,53 @@ N_FEATURES = 8 + len(_DEPS)
 
 
 def rule_features(doc: Doc) -> numpy.ndarray:
-    """Per token: what the rules would notice, as 0/1 columns (see the list in the code)."""
+    """Per token: what the rules would notice, as 0/1 columns (see the list in the code).
+
+    Read from ``doc.to_array`` and worked out once per distinct word, not token by token: this
+    runs on every Doc in the pipeline (the attribution model's inputs), where building a Token
+    object per token and per question was most of its cost (models/attribution/README.md).
+    """
 
     X = numpy.zeros((len(doc), N_FEATURES), dtype="f")
     if not len(doc):
         return X
-    starts = numpy.array([t.idx for t in doc])
+    starts = doc.to_array("IDX").astype(numpy.int64)
     for m in find_marked(doc.text):
         lo, hi = numpy.searchsorted(starts, [m.start, m.end])
         X[lo:hi, 0 if m.double else 1] = 1.0
-    parsed = doc.has_annotation("DEP")
+    strings = doc.vocab.strings
+    orth = doc.to_array("ORTH")
+    lemma = doc.to_array("LEMMA")
+    # per distinct (word, lemma): a quote mark, a cue ("according" too), a cue verb, a line break
+    words: dict[tuple[int, int], tuple[bool, bool, bool, bool]] = {}
+    for key in set(zip(orth.tolist(), lemma.tolist())):
+        text, lem = strings[key[0]], strings[key[1]] if key[1] else ""
+        verb = bool(cue_lemma(text, lem))
+        words[key] = (text in _QUOTE_CHARS, verb or text.lower() == "according", verb, "\n" in text)
+    table = numpy.array([words[key] for key in zip(orth.tolist(), lemma.tolist())], dtype=bool)
+    X[:, 2] = table[:, 0]
+    X[:, 3] = table[:, 1]
+    X[:, 4] = table[:, 3]
+    dep_ids = doc.to_array("DEP")
+    if not dep_ids.any():  # no parse (doc.has_annotation, without a Token per token)
+        return X
+    deps = [strings[d] if d else "" for d in dep_ids.tolist()]
+    heads = numpy.arange(len(doc)) + doc.to_array("HEAD").astype(numpy.int64)
     dep_column = {dep: 8 + k for k, dep in enumerate(_DEPS)}
-    for token in doc:
-        text = token.text
-        if text in _QUOTE_CHARS:
-            X[token.i, 2] = 1.0
-        if token.lower_ == "according" or cue_lemma(text, token.lemma_):
-            X[token.i, 3] = 1.0
-        if "\n" in text:
-            X[token.i, 4] = 1.0
-        if not parsed:
+    for i, dep in enumerate(deps):
+        column = dep_column.get(dep)
+        if column is None:
             continue
-        column = dep_column.get(token.dep_)
-        if column is not None:
-            X[token.i, column] = 1.0
-        if token.dep_ in _COMPLEMENTS and token.head is not token:
+        X[i, column] = 1.0
+        head = int(heads[i])
+        if dep in _COMPLEMENTS and head != i:
+            token = doc[i]
             lo, hi = token.left_edge.i, token.right_edge.i + 1
             X[lo:hi, 5] = 1.0  # inside some verb's reported clause
-            head = token.head
-            if head.lower_ == "according" or cue_lemma(head.text, head.lemma_):
+            if table[head, 1]:
                 X[lo:hi, 6] = 1.0  # ... of a verb the rules know as a cue
-        if token.dep_ in ("nsubj", "nsubjpass") and cue_lemma(token.head.text, token.head.lemma_):
+        if dep in ("nsubj", "nsubjpass") and table[head, 2]:
+            token = doc[i]
             X[token.left_edge.i : token.right_edge.i + 1, 7] = 1.0  # a known cue's subject
     return X
 

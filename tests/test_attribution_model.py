@@ -36,17 +36,43 @@ def test_a_missing_encoder_or_head_raises(tmp_path):
         attribution_model.Head(tmp_path)
 
 
-def test_long_texts_run_in_overlapping_windows_and_keep_every_piece():
+def test_long_texts_run_in_windows_and_keep_every_piece():
     enc = encoder.load()
     ids, _ = enc.pieces(" ".join(["The council said it would review the decision."] * 80))
     assert len(ids) > 600
-    long = enc.encode_pieces(ids, window=128, stride=64)
+    long = enc.encode_pieces(ids, window=128, overlap=32)
     assert long.shape == (len(ids), 384)
     assert numpy.all(numpy.abs(long).sum(1) > 0)
     # narrower windows see less context, yet each piece keeps much the same reading
-    wide = enc.encode_pieces(ids, window=256, stride=128)
+    wide = enc.encode_pieces(ids, window=256, overlap=0)
     cos = (long * wide).sum(1) / (numpy.linalg.norm(long, axis=1) * numpy.linalg.norm(wide, axis=1))
     assert cos.mean() > 0.8
+
+
+@pytest.mark.parametrize("n", [1, 200, 254, 255, 300, 509, 1060, 5000])
+@pytest.mark.parametrize("overlap", [0, 16, 64])
+def test_windows_cover_every_piece_evenly_within_the_size(n, overlap):
+    spans = encoder.windows(n, 254, overlap)
+    assert spans[0][0] == 0 and spans[-1][1] == n
+    assert all(0 < e - s <= 254 for s, e in spans)
+    assert len({e - s for s, e in spans}) == 1  # one length: one batch, no padding
+    for (s1, e1), (s2, e2) in zip(spans, spans[1:]):
+        assert s1 < s2 <= e1 and e1 - s2 >= overlap - 1  # no gap; they share about `overlap`
+    # as few windows as the overlap allows: never a full window pushed back over the last
+    assert len(spans) == (1 if n <= 254 else -(-(n - overlap) // (254 - overlap)))
+
+
+def test_paragraph_windows_end_where_a_paragraph_starts():
+    breaks = numpy.array([40, 100, 180, 260, 300, 420, 900])
+    spans = encoder.windows(1000, 254, 0, breaks)
+    assert spans[0][0] == 0 and spans[-1][1] == 1000
+    assert all(e - s <= 254 for s, e in spans)
+    assert all(s2 == e1 for (_, e1), (s2, _) in zip(spans, spans[1:]))
+    # cuts fall on paragraph starts, except inside the paragraph longer than a window
+    # (420 to 900), which is spread over windows of its own
+    inside_long = [e for _, e in spans[:-1] if 420 < e < 900]
+    assert all(e in breaks for _, e in spans[:-1] if e not in inside_long)
+    assert (420, 900) not in spans and any(s == 420 for s, _ in spans)
 
 
 def test_pieces_are_averaged_into_their_tokens():
@@ -148,3 +174,62 @@ def test_the_models_boundaries_refine_the_rules_quotes():
     # without the model's labels nothing changes
     doc._.attribution_iob = None
     assert attribution_model.refine(doc, [rules]) == [rules]
+
+
+# --- only where attribution can happen (quotes.gate) ----------------------------------------------
+
+
+def test_a_text_with_no_cue_quote_or_clause_gets_no_encoder_window(nlp):
+    enc = nlp.get_pipe("quotes_encoder")
+    assert enc.gate  # the shipped setting
+    before = enc.encoder.encoded
+    doc = nlp("The bridge opened in 1932.\n\nIt carries four lanes of traffic over the river.")
+    assert enc.encoder.encoded == before  # the network never ran
+    assert set(doc._.attribution_iob) == {"O"}
+    assert doc._.attribution_links == []
+
+
+def test_a_quotation_is_always_encoded_even_without_a_cue(nlp):
+    text = (
+        "The bridge opened in 1932.\n\n"
+        "“We will never close it,” a sign on the gate reads.\n\n"
+        "It carries four lanes of traffic."
+    )
+    doc = nlp(text, disable=["attribution_model", "quotes"])
+    mask = doc._.encoder_mask
+    assert mask is not None and len(mask) == len(doc)
+    first, last = doc.text.index("\n"), doc.text.rindex("\n")
+    quoted = [t.i for t in doc if first < t.idx < last and not t.is_space]
+    assert all(mask[i] for i in quoted)
+    assert numpy.all(numpy.abs(doc._.encoder_features[quoted]).sum(1) > 0)
+    # the paragraphs with no sign of a report are not encoded: zero features, never labelled
+    plain = [t.i for t in doc if t.idx < first or t.idx > last]
+    assert not any(mask[i] for i in plain)
+    assert numpy.all(doc._.encoder_features[plain] == 0)
+
+
+def test_the_gate_keeps_paragraphs_with_a_cue_word_or_a_clausal_complement(nlp):
+    from quotes import gate
+
+    text = (
+        "The minister said the plan would fail.\n\n"
+        "Officials reckon the bridge will close.\n\n"
+        "The bridge opened in 1932."
+    )
+    doc = nlp(text)
+    keep = gate.attribution_tokens(doc)
+    para = gate.paragraphs(doc)
+    kept = {int(p) for p in set(para[keep].tolist())}
+    assert kept == {0, 1}  # "said" (a cue); "reckon" (no cue word, but a clausal complement)
+    # the head labels only what the encoder read: the last paragraph is all O
+    assert all(doc._.attribution_iob[i] == "O" for i in numpy.flatnonzero(para == 2))
+    assert any(tag != "O" for tag in doc._.attribution_iob)
+
+
+def test_the_head_labels_only_the_encoded_stretches(nlp):
+    head = nlp.get_pipe("attribution_model")
+    doc = nlp("The minister said the plan would fail.", disable=["attribution_model", "quotes"])
+    doc._.encoder_mask = numpy.zeros(len(doc), dtype=bool)
+    assert head.head.tags(doc) == ["O"] * len(doc)
+    doc._.encoder_mask = None  # None: the encoder read every token
+    assert any(tag != "O" for tag in head.head.tags(doc))
