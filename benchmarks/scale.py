@@ -74,9 +74,11 @@ def peak_mb() -> float:
 def child(kind: str, args: list[str]) -> dict:
     from quotes import pipeline, workers
 
-    threads = int(args[1]) if len(args) > 1 else workers.WORKER_THREADS
     started = time.perf_counter()
-    nlp = pipeline.load("en_quotes_sm", threads=threads)
+    if len(args) > 1:  # the libraries' own thread defaults, for comparison
+        nlp = pipeline.load("en_quotes_sm", threads=int(args[1]))
+    else:  # as each worker of quotes index loads it
+        nlp = workers.load_pipeline("en_quotes_sm")
     from quotes.attribute import _word_probs
 
     _word_probs()  # read once per process on first use, like the model: part of the load
@@ -283,7 +285,7 @@ def main() -> None:
 
     skip = set(args.skip.split(","))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; "
-          f"encoder threads per worker (and for nlp.pipe): {workers.WORKER_THREADS}")
+          f"encoder and BLAS threads per worker (and for nlp.pipe): {workers.WORKER_THREADS}")
 
     if "components" not in skip:
         r = run_child("components", str(args.dev))

@@ -64,13 +64,26 @@ def default_workers() -> int:
 WORKER_THREADS = 1
 
 
-def pipeline_finder(model: str, batch_size: int) -> Finder:
-    """A finder running ``model`` (loaded once per process, on :data:`WORKER_THREADS`
-    threads) over batches of articles."""
+def load_pipeline(model: str):
+    """``model`` as a worker runs it: the encoder on :data:`WORKER_THREADS` threads, and
+    numpy's BLAS (the attribution head multiplies with it; OpenBLAS starts a thread per core)
+    limited to as many, for the whole process."""
+    from threadpoolctl import threadpool_limits
+
     from quotes import pipeline  # spaCy is imported only where quotes are found
 
+    nlp = pipeline.load(model, threads=WORKER_THREADS)
+    threadpool_limits(WORKER_THREADS, user_api="blas")
+    return nlp
+
+
+def pipeline_finder(model: str, batch_size: int) -> Finder:
+    """A finder running ``model`` (loaded once per process by :func:`load_pipeline`) over
+    batches of articles."""
+    from quotes import pipeline
+
     try:
-        nlp = pipeline.load(model, threads=WORKER_THREADS)
+        nlp = load_pipeline(model)
     except pipeline.ModelNotFound as error:
         raise PipelineUnavailable(str(error)) from error
     return lambda articles: pipeline.find_quotes(nlp, articles, batch_size=batch_size)

@@ -254,8 +254,11 @@ def test_coreference_runs_only_around_pronoun_speakers():
 def test_index_workers_run_the_encoder_on_one_thread():
     """Two workers each ran onnxruntime's default (every core, spinning) on a 2-core machine
     beside the writer; a worker is now one core's work."""
-    nlp = pipeline.load("en_quotes_sm", threads=workers.WORKER_THREADS)
+    from threadpoolctl import threadpool_info
+
+    nlp = workers.load_pipeline("en_quotes_sm")
     options = nlp.get_pipe("quotes_encoder").encoder.session.get_session_options()
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
     assert workers.WORKER_THREADS == 1
     assert options.intra_op_num_threads == 1 and options.inter_op_num_threads == 1
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
