@@ -31,7 +31,7 @@ def load(
     model: str = DEFAULT_MODEL,
     tagger: bool | str = True,
     windowed_coreference: bool = True,
-    threads: int = 0,
+    threads: int = 1,
 ) -> Language:
     """The pipeline ``model`` with coreference (when available) and the ``quotes`` component.
 
@@ -42,8 +42,10 @@ def load(
     rules alone.
 
     ``threads`` is how many threads the encoder's ONNX Runtime session may use (0: its own
-    default, every core). ``quotes index`` loads one pipeline per worker process with 1
-    (:data:`quotes.workers.WORKER_THREADS`): the workers are the parallelism.
+    default, every core). One by default, for two reasons: the same text must give the same
+    quotes on every machine, and the runtime's threaded sums change the features' last bits
+    and, now and then, a label (so `quotes eval` scores what `quotes index` stores); and
+    ``quotes index`` gets its parallelism from worker processes, one per core.
     """
     if tagger not in (True, False, "encoder", "cnn"):
         raise ValueError(f"tagger must be True, False, 'encoder' or 'cnn', not {tagger!r}")

@@ -58,9 +58,10 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-# Threads of each worker's encoder (ONNX Runtime). A worker is one core's worth of work:
-# `--workers N` runs N of them, one per core by default. With the runtime's default (every
-# core) each of two workers ran two threads on a 2-core machine, beside the writer.
+# Threads of each worker's encoder (ONNX Runtime, pipeline.load's default) and BLAS. A worker
+# is one core's worth of work: `--workers N` runs N of them, one per core by default. With the
+# runtimes' defaults (every core) each of two workers ran two threads on a 2-core machine,
+# beside the writer.
 WORKER_THREADS = 1
 
 
@@ -72,7 +73,7 @@ def load_pipeline(model: str):
 
     from quotes import pipeline  # spaCy is imported only where quotes are found
 
-    nlp = pipeline.load(model, threads=WORKER_THREADS)
+    nlp = pipeline.load(model)  # the encoder on one thread: pipeline.load's default
     threadpool_limits(WORKER_THREADS, user_api="blas")
     return nlp
 

@@ -73,7 +73,7 @@ def test_a_text_longer_than_max_length_is_indexed_in_pieces(tmp_path, monkeypatc
     texts = [p.read_text(encoding="utf-8").strip() for p in sorted(SEEDS.glob("*.txt"))[:3]]
     long_text = "\n\n".join(texts)
     # as the index's workers load it: the encoder's thread count moves its floats a little
-    nlp = pipeline.load("en_quotes_sm", threads=workers.WORKER_THREADS)
+    nlp = pipeline.load("en_quotes_sm")  # one encoder thread, as workers load it
     monkeypatch.setattr(nlp, "max_length", 3000)
     parts = pipeline.pieces(long_text, 3000)
     assert len(parts) >= 3 and len(long_text) > 3000
