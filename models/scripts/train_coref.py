@@ -16,11 +16,16 @@ Train (on the assembled pipeline: coreferee reads the attribute_ruler's morpholo
 
 Re-measure a pipeline that already holds the component (e.g. the package):
     python models/scripts/train_coref.py --evaluate-only --pipeline en_quotes_sm ...
+
+Add --windowed to score the same anaphors also as the quotes pipeline resolves them
+(quotes.attribute.WindowedCoreference): coreferee run on the anaphor's sentence and the
+COREF_WINDOW_SENTENCES sentences before it, never on the whole document.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import random
 import sys
@@ -45,6 +50,8 @@ from coreferee.training.loaders import LitBankANNLoader
 from spacy.language import Language
 from spacy.tokens import Doc
 from thinc.api import Adam, Model, SequenceCategoricalCrossentropy, fix_random_seed
+
+from quotes.attribute import COREF_WINDOW_SENTENCES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -153,6 +160,74 @@ def count_anaphors(annotator: Annotator, docs: Iterable[Doc]) -> tuple[int, int]
                     else:
                         incorrect += 1
     return correct, incorrect
+
+
+def count_anaphors_windowed(
+    annotator: Annotator, docs: Iterable[Doc], sentences: int
+) -> dict[str, int]:
+    """:func:`count_anaphors` with each anaphor resolved as the quotes pipeline resolves a
+    cue's pronoun: coreferee run on a copy of the anaphor's sentence and the ``sentences``
+    before it. The gold marks (``true_in_training``) on the whole document's candidates are
+    carried over to the window's by token offset. A gold antecedent outside the window (or
+    no longer among the window's candidates) counts as incorrect, chained or not, since the
+    window cannot find it; ``outside`` counts those, and ``inside_*`` is coreferee's measure
+    on the anaphors whose gold antecedent the window holds."""
+    counts = dict.fromkeys(("correct", "incorrect", "outside", "windows", "window_words"), 0)
+    for doc in docs:
+        starts = [sent.start for sent in doc.sents]
+        # Gold pairs by the anaphor's sentence: anaphors in one sentence share a window.
+        by_sentence: dict[int, list[tuple[int, list[Mention]]]] = {}
+        for token in doc:
+            holder = token._.coref_chains
+            if not hasattr(holder, "temp_potential_referreds"):
+                continue
+            gold = [m for m in holder.temp_potential_referreds if hasattr(m, "true_in_training")]
+            if gold:
+                k = bisect.bisect_right(starts, token.i) - 1
+                by_sentence.setdefault(k, []).append((token.i, gold))
+        for k, anaphors in sorted(by_sentence.items()):
+            begin = starts[max(0, k - sentences)]
+            end = starts[k + 1] if k + 1 < len(starts) else len(doc)
+            window = doc[begin:end].as_doc()  # the tensor comes along: coreferee reads it
+            counts["windows"] += 1
+            counts["window_words"] += len(window)
+            annotator.rules_analyzer.initialize(window)
+            scored: list[tuple[int, Mention]] = []
+            for i, gold in anaphors:
+                holder = window[i - begin]._.coref_chains
+                candidates = getattr(holder, "temp_potential_referreds", [])
+                for mention in gold:
+                    indexes = [t - begin for t in mention.token_indexes]
+                    match = next((c for c in candidates if c.token_indexes == indexes), None)
+                    if min(indexes) < 0 or match is None:
+                        counts["outside"] += 1
+                        counts["incorrect"] += 1
+                        continue
+                    match.true_in_training = True
+                    scored.append((i - begin, match))
+            annotator.annotate(window, used_in_training=True)
+            for j, referred in scored:
+                for chain in window[j]._.coref_chains:
+                    if Mention(window[j], False) not in chain:
+                        continue
+                    counts["correct" if referred in chain else "incorrect"] += 1
+    return counts
+
+
+def windowed_record(annotator: Annotator, docs: list[Doc], sentences: int) -> dict[str, object]:
+    start = time.perf_counter()
+    counts = count_anaphors_windowed(annotator, docs, sentences)
+    seconds = time.perf_counter() - start
+    correct, incorrect, outside = counts["correct"], counts["incorrect"], counts["outside"]
+    inside = correct + incorrect - outside
+    return {
+        "window_sentences_before": sentences,
+        **counts,
+        "accuracy": round(correct / (correct + incorrect), 4) if correct + incorrect else None,
+        "inside_accuracy": round(correct / inside, 4) if inside else None,
+        "inside_total": inside,
+        "seconds": round(seconds, 2),
+    }
 
 
 def accuracy_record(annotator: Annotator, docs: list[Doc]) -> dict[str, object]:
@@ -321,6 +396,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, help="with --evaluate-only: a model dir in coreferee's layout"
     )
     parser.add_argument(
+        "--windowed",
+        action="store_true",
+        help="also score each anaphor with coreferee run only on its sentence and the "
+        f"COREF_WINDOW_SENTENCES ({COREF_WINDOW_SENTENCES}) before it, as the quotes pipeline does",
+    )
+    parser.add_argument(
+        "--window-sentences",
+        type=int,
+        default=COREF_WINDOW_SENTENCES,
+        help="with --windowed: sentences before the anaphor's in its window (default: the "
+        "pipeline's quotes.attribute.COREF_WINDOW_SENTENCES)",
+    )
+    parser.add_argument(
         "--anaphora-sentences",
         type=int,
         help="how many sentences back a pronoun's antecedent may be (coreferee: 5)",
@@ -440,6 +528,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     for name in ("gum_test", "litbank_test"):
         m = cast(dict, metrics[name])
         log(f"{name}: {m['correct']} correct, {m['incorrect']} incorrect, accuracy {m['accuracy']}")
+    if args.windowed:
+        # After the whole-document count: the gold marks on the whole Docs stay as loaded.
+        for name, docs in (("gum_test", gum_test), ("litbank_test", lit_test)):
+            w = windowed_record(annotator, docs, args.window_sentences)
+            metrics[f"{name}_windowed"] = w
+            log(
+                f"{name} windowed: {w['correct']} correct, {w['incorrect']} incorrect "
+                f"({w['outside']} with the antecedent outside the window), accuracy "
+                f"{w['accuracy']}; antecedent inside: {w['correct']}/{w['inside_total']} "
+                f"= {w['inside_accuracy']} ({w['windows']} windows, {w['window_words']} words, "
+                f"{w['seconds']}s)"
+            )
 
     texts = [doc.text for doc in gum_test]
     if texts:
