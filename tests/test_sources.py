@@ -604,6 +604,26 @@ def test_an_atom_feed_saved_as_a_file(tmp_path, fake_nlp, server):
     assert f"error: {broken}: " in result.output
 
 
+def test_a_page_in_two_feeds_and_given_as_a_url_is_fetched_and_stored_once(
+    tmp_path, fake_nlp, server
+):
+    base, hits = server
+    saved = tmp_path / "other.xml"
+    saved.write_text(
+        f"<rss version='2.0'><channel><title>Other</title>{item(f'{base}/ferry', 'f-1')}"
+        f"{item(f'{base}/harbour', 'h-1')}</channel></rss>",
+        encoding="utf-8",
+    )
+    db = tmp_path / "q.db"
+    result = index(
+        f"{base}/harbour", "--feed", str(saved), "--feed", f"{base}/feed.xml", "--timeout", "0.5",
+        "--db", str(db),
+    )  # fmt: skip
+    assert "2 indexed, 0 unchanged, 2 failed" in result.output
+    assert hits.count("/ferry") == 1 and hits.count("/harbour") == 1
+    assert sorted(articles(db)) == [f"{base}/ferry", f"{base}/harbour"]
+
+
 def test_a_dribbling_server_meets_a_deadline_and_a_failing_host_is_given_up(
     tmp_path, fake_nlp, server
 ):

@@ -167,7 +167,12 @@ def expand(
         if not items:
             problems.append(BadInput(feed, "feed has no items linking to a page"))
         found.extend(items)
-    return list(dict.fromkeys(found)), problems
+    # Keyed by what is read: a feed item by its page's URL, so a page listed in two feeds, or
+    # given as a URL too, is fetched and stored once (the first time it is reached).
+    unique: dict[str, Source] = {}
+    for source in found:
+        unique.setdefault(str(source), source)
+    return list(unique.values()), problems
 
 
 def _article_suffix(name: str) -> bool:
