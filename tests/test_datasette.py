@@ -600,21 +600,28 @@ def test_like_and_glob_answer_as_sqlite_s_own_on_random_input():
             ).fetchone(), (sql, text, pattern)
 
 
-def test_an_interrupted_quote_page_shows_its_pieces_and_a_plain_one_none(tmp_path):
+def interrupted_quote_db(tmp_path, *, with_plain: bool):
+    """A database holding '"The bridge is late," she said. "It opens in May."' as one
+    interrupted quote (and, ``with_plain``, its second piece again as a quote of its own):
+    the path and the quotes' ids in text order."""
     from quotes.records import Article, Quote, Span
 
     text = 'Harbour news\n\n"The bridge is late," she said. "It opens in May."\n'
     first, second = Span(15, 33, "The bridge is late"), Span(47, 63, "It opens in May.")
     assert text[first.start : first.end] == first.text and text[second.start : second.end] == second.text
+    quotes = [(Quote(first, "direct", parts=(first, second)), None)]
+    if with_plain:
+        quotes.append((Quote(second, "direct"), None))
     path = tmp_path / "quotes.db"
     db = store.open_db(path)
-    store.save_article(
-        db,
-        Article("a.txt", text, "Harbour news"),
-        [(Quote(first, "direct", parts=(first, second)), None), (Quote(second, "direct"), None)],
-    )
+    store.save_article(db, Article("a.txt", text, "Harbour news"), quotes)
     ids = [r["id"] for r in db.query("select id from quotes order by start")]
     db.close()
+    return path, ids
+
+
+def test_an_interrupted_quote_page_shows_its_pieces_and_a_plain_one_none(tmp_path):
+    path, ids = interrupted_quote_db(tmp_path, with_plain=True)
     interrupted, plain = html(path, f"/quotes/quote/{ids[0]}"), html(path, f"/quotes/quote/{ids[1]}")
     assert "An interrupted quote in 2 parts" in interrupted and "hl-part" in interrupted
     assert "interrupted quote" not in plain and "hl-part" not in plain
@@ -623,21 +630,12 @@ def test_an_interrupted_quote_page_shows_its_pieces_and_a_plain_one_none(tmp_pat
 def test_an_interrupted_quote_is_found_by_a_word_of_its_second_piece(tmp_path):
     # "searching for words of the second piece finds nothing": quotes_fts indexed only the
     # first piece (quotes.text); it now indexes the whole wording
-    from quotes.records import Article, Quote, Span
-
-    text = 'Harbour news\n\n"The bridge is late," she said. "It opens in May."\n'
-    first, second = Span(15, 33, "The bridge is late"), Span(47, 63, "It opens in May.")
-    assert text[first.start : first.end] == first.text and text[second.start : second.end] == second.text
-    path = tmp_path / "quotes.db"
-    db = store.open_db(path)
-    store.save_article(
-        db, Article("a.txt", text, "Harbour news"), [(Quote(first, "direct", parts=(first, second)), None)]
-    )
-    (quote_id,) = [r["id"] for r in db.query("select id from quotes")]
+    path, (quote_id,) = interrupted_quote_db(tmp_path, with_plain=False)
     # SQL on the full-text table, as the README shows it
-    hits = db.execute("select rowid from quotes_fts where quotes_fts match 'May'").fetchall()
+    conn = sqlite3.connect(path)
+    hits = conn.execute("select rowid from quotes_fts where quotes_fts match 'May'").fetchall()
+    conn.close()
     assert hits == [(quote_id,)]
-    db.close()
 
     # the site's search page, with the hit marked in the whole wording
     page = html(path, "/quotes/search?q=May")
