@@ -748,6 +748,7 @@ def _with_tagger(
         and _alike(content, tagged)
         and not _holds(content, word)
         and not _stops_mid_phrase(doc, tagged)
+        and not _cue_inside(doc, content, tagged, word)
     ):
         content = tagged
     content = content or tagged
@@ -755,6 +756,22 @@ def _with_tagger(
     if subject is None and _is_passive(word):
         return None, content  # the tagger's source of a passive is the one it is about
     return subject or learned.source_for(doc, word), content
+
+
+def _cue_inside(doc: Doc, content: tuple[int, int], tagged: tuple[int, int], word: Token) -> bool:
+    """Does the tagger read a cue of its own inside the parse's content, before the content it
+    offers? Then that content is what the inner verb governs, not this cue's report: "The US is
+    overplaying the strategic significance of the fall of Raqqa, it charged" (the tagger took "is
+    overplaying" for a cue and offered its object for "charged")."""
+    if tagged[0] <= content[0]:
+        return False
+    for span in learned.predicted_spans(doc, "CUE"):
+        if span.start <= word.i < span.end:
+            continue
+        last = span[-1]
+        if content[0] <= span[0].idx and last.idx + len(last.text) <= tagged[0]:
+            return True
+    return False
 
 
 # Tags of words a report cannot end with ("... for its bombardment of").

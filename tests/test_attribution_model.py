@@ -95,6 +95,80 @@ def test_viterbi_makes_whole_spans():
     assert path == ["O", "B-CONTENT", "I-CONTENT"]
 
 
+def _random_lstm_weights(n_in: int, width: int, hidden: int, layers: int, seed: int = 0) -> dict:
+    rng = numpy.random.default_rng(seed)
+    w = {
+        "proj_W": rng.normal(0, 0.3, (n_in, width)), "proj_b": rng.normal(0, 0.1, width),
+        "out_W": rng.normal(0, 0.3, (2 * hidden, len(attribution_model.LABELS))),
+        "out_b": rng.normal(0, 0.1, len(attribution_model.LABELS)),
+    }
+    for k in range(layers):
+        n = width if k == 0 else 2 * hidden
+        for d in (0, 1):
+            w[f"lstm{k}_{d}_Wih"] = rng.normal(0, 0.3, (n, 4 * hidden))
+            w[f"lstm{k}_{d}_Whh"] = rng.normal(0, 0.3, (hidden, 4 * hidden))
+            w[f"lstm{k}_{d}_b"] = rng.normal(0, 0.1, 4 * hidden)
+    return w
+
+
+def _reference_bilstm(w: dict, layers: int, x: numpy.ndarray) -> numpy.ndarray:
+    """The textbook LSTM (gates i, f, g, o; sigmoid as 1 / (1 + e^-x)), a token at a time, one
+    sequence alone: what the batched, padded, one-tanh version must reproduce."""
+
+    def sigmoid(v):
+        return 1.0 / (1.0 + numpy.exp(-v))
+
+    def run(seq, Wih, Whh, b):
+        H = Whh.shape[0]
+        h, c, out = numpy.zeros(H), numpy.zeros(H), []
+        for v in seq:
+            g = v @ Wih + h @ Whh + b
+            i, f, gg, o = sigmoid(g[:H]), sigmoid(g[H : 2 * H]), numpy.tanh(g[2 * H : 3 * H]), sigmoid(g[3 * H :])
+            c = f * c + i * gg
+            h = o * numpy.tanh(c)
+            out.append(h)
+        return numpy.array(out)
+
+    h = numpy.maximum(x @ w["proj_W"] + w["proj_b"], 0)
+    for k in range(layers):
+        fwd = run(h, w[f"lstm{k}_0_Wih"], w[f"lstm{k}_0_Whh"], w[f"lstm{k}_0_b"])
+        bwd = run(h[::-1], w[f"lstm{k}_1_Wih"], w[f"lstm{k}_1_Whh"], w[f"lstm{k}_1_b"])[::-1]
+        h = numpy.hstack([fwd, bwd])
+    logits = h @ w["out_W"] + w["out_b"]
+    e = numpy.exp(logits - logits.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_the_bilstm_head_matches_a_plain_lstm_whatever_the_batch(layers):
+    w = _random_lstm_weights(9, 6, 5, layers)
+    rng = numpy.random.default_rng(1)
+    stretches = [rng.normal(size=(n, 9)).astype("f") for n in (7, 1, 12, 3)]
+    head = attribution_model.BiLSTM(w, layers)
+    batched = head.probabilities_of(stretches)
+    for x, got in zip(stretches, batched):
+        assert got.shape == (len(x), len(attribution_model.LABELS))
+        numpy.testing.assert_allclose(got, _reference_bilstm(w, layers, x), atol=1e-5)
+        # alone or beside longer stretches (padding), the same probabilities
+        numpy.testing.assert_allclose(head.probabilities_of([x])[0], got, atol=1e-6)
+
+
+def test_bilstm_pieces_end_where_a_paragraph_starts():
+    first = numpy.zeros(600)
+    first[[0, 100, 250, 420]] = 1
+    cuts = attribution_model.lstm_pieces(600, first, size=256)
+    assert cuts[0][0] == 0 and cuts[-1][1] == 600
+    assert all(b == c for (_, b), (c, _) in zip(cuts, cuts[1:]))
+    assert all(b - a <= 256 for a, b in cuts)
+    assert {b for _, b in cuts[:-1]} <= {100, 250, 420}
+    # a text with no paragraph break, longer than a piece: every token in exactly one piece
+    for n in (257, 600, 1000):
+        cuts = attribution_model.lstm_pieces(n, numpy.zeros(n), size=256)
+        assert cuts[0][0] == 0 and cuts[-1][1] == n
+        assert all(b == c for (_, b), (c, _) in zip(cuts, cuts[1:]))
+        assert all(0 < b - a <= 256 for a, b in cuts)
+
+
 def test_the_model_labels_and_links_a_report(nlp):
     doc = nlp("The defence minister said on Tuesday that the army would leave the city by May.")
     spans = {(doc[s:e].text, role) for s, e, role in learned.spans_from_iob(doc._.attribution_iob)}
@@ -141,6 +215,33 @@ def test_a_linked_report_no_rule_finds_becomes_a_quote(nlp):
     doc._.attribution_links = []
     doc._.attribution_iob = ["O"] * len(doc)
     assert attribute.quotes_in(doc) == []
+
+
+def test_a_cue_the_model_reads_inside_a_report_keeps_the_report_whole(nlp):
+    from quotes import attribute
+
+    text = (
+        "The ministry spoke on Monday. The US is overplaying the strategic significance of the "
+        "fall of Raqqa, it charged."
+    )
+    doc = nlp(text)
+    words = [t.text for t in doc]
+    at = words.index("is")
+    # the model's reading, set by hand: "is overplaying" a cue of its own, its object a content
+    tags = ["O"] * len(doc)
+    tags[at : at + 2] = ["B-CUE", "I-CUE"]
+    obj = words.index("the", at)
+    tags[obj : words.index(",", obj)] = ["B-CONTENT"] + ["I-CONTENT"] * (words.index(",", obj) - obj - 1)
+    tags[words.index("charged")] = "B-CUE"
+    doc._.attribution_iob = tags
+    doc._.attribution_links = []
+    (quote,) = [q for q in attribute.quotes_in(doc) if q.cue and q.cue.text == "charged"]
+    # what "charged" reports is the whole clause, not what "overplaying" governs
+    assert quote.content.text == "The US is overplaying the strategic significance of the fall of Raqqa"
+    # the same reading without the inner cue: the tagger's content wins, as it is meant to
+    doc._.attribution_iob = tags[:at] + ["O", "O"] + tags[at + 2 :]
+    (quote,) = [q for q in attribute.quotes_in(doc) if q.cue and q.cue.text == "charged"]
+    assert quote.content.text == "the strategic significance of the fall of Raqqa"
 
 
 def test_the_models_boundaries_refine_the_rules_quotes():

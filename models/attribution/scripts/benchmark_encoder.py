@@ -2,14 +2,15 @@
 
     OMP_NUM_THREADS=1 python models/attribution/scripts/benchmark_encoder.py \
         [--texts ../shared/corpora/polnear/data/dev/text] [--limit 60] \
-        [--window 256] [--overlap 0] [--no-paragraphs] [--no-gate]
+        [--window 256] [--overlap 0] [--no-paragraphs] [--no-gate] [--head DIR]
 
 Loads the pipeline `quotes index` uses (quotes.pipeline.load), pins onnxruntime and BLAS to one
 thread, runs each article through each component in turn and adds up each component's time. The
 bar (issue 12): quotes_encoder + attribution_model take at most 60% of the time of all the other
 components together. Prints words/s, the share of word pieces the encoder ran over and the
 ratio; exits 1 when the bar is missed. The window options override the shipped layout
-(quotes/encoder.py) to compare layouts on one core.
+(quotes/encoder.py) to compare layouts on one core; ``--head`` runs a head trained elsewhere
+(a directory with meta.json and its weights) instead of the shipped one.
 """
 
 from __future__ import annotations
@@ -39,11 +40,15 @@ def main() -> None:
     ap.add_argument("--overlap", type=int, default=None)
     ap.add_argument("--no-paragraphs", action="store_true", help="windows not cut at paragraphs")
     ap.add_argument("--no-gate", action="store_true", help="encode every paragraph")
+    ap.add_argument("--head", type=Path, default=None, help="a head directory (meta.json + weights)")
     args = ap.parse_args()
 
-    from quotes import encoder, ingest, pipeline
+    from quotes import attribution_model, encoder, ingest, pipeline
 
     nlp = pipeline.load(args.model)
+    if args.head:
+        nlp.get_pipe("attribution_model").head = attribution_model.Head(args.head)
+    print(f"head: {nlp.get_pipe('attribution_model').head.meta.get('kind', 'cnn')}")
     component = nlp.get_pipe("quotes_encoder")
     # onnxruntime picks its own thread count: pin the encoder to one thread as well
     component.encoder = encoder.Encoder(encoder.SHIPPED, threads=1)

