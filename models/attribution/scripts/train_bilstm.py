@@ -20,7 +20,6 @@ Fixed seeds.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_se
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_head import load, span_scores  # noqa: E402
+from train_head import epoch_done, load, span_scores, write_meta  # noqa: E402
 
 from quotes.attribution_model import LABELS, BiLSTM, lstm_pieces, viterbi  # noqa: E402
 
@@ -161,13 +160,7 @@ def main() -> None:
             per_doc[k].append(p)
         guess = [viterbi(numpy.concatenate(ps)) for ps in per_doc]
         scores = span_scores(DY, guess)
-        history.append({"epoch": epoch, "loss": total / len(PX), **scores})
-        print(
-            f"epoch {epoch}: loss {total / len(PX):.4f}; dev exact spans source "
-            f"{scores['SOURCE']:.3f} cue {scores['CUE']:.3f} content {scores['CONTENT']:.3f} "
-            f"({time.time() - t0:.0f} s)",
-            flush=True,
-        )
+        epoch_done(epoch, total / len(PX), scores, t0, history)
         if best is None or scores["mean"] > best["mean"]:
             best = {"epoch": epoch, **scores}
             weights = weights_of(net, args.layers)
@@ -179,7 +172,7 @@ def main() -> None:
     if diff > 1e-4:
         raise SystemExit("the numpy BiLSTM does not reproduce PyTorch's; nothing written")
     numpy.savez(args.out / "head.npz", **weights)
-    meta = {
+    settings = {
         "kind": "bilstm",
         "inputs": n_in,
         "width": args.width,
@@ -187,16 +180,10 @@ def main() -> None:
         "layers": args.layers,
         "dropout": args.dropout,
         "lr": args.lr,
-        "labels": list(LABELS),
         "seed": args.seed,
-        "best": best,
-        "history": history,
         "numpy_vs_torch": diff,
-        "train_seconds": round(time.time() - t0),
     }
-    (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(f"best epoch {best['epoch']}: {json.dumps(best)}")
-
+    write_meta(args.out, settings, best, history, t0)
 
 if __name__ == "__main__":
     main()

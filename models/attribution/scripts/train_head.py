@@ -72,6 +72,29 @@ def span_scores(gold: list[numpy.ndarray], guess: list[list[int]]) -> dict[str, 
     return out
 
 
+def epoch_done(epoch: int, loss: float, scores: dict, t0: float, history: list) -> None:
+    """Record and print one epoch's dev figures (both trainers print the same line)."""
+    history.append({"epoch": epoch, "loss": loss, **scores})
+    print(
+        f"epoch {epoch}: loss {loss:.4g}; dev exact spans source {scores['SOURCE']:.3f} "
+        f"cue {scores['CUE']:.3f} content {scores['CONTENT']:.3f} ({time.time() - t0:.0f} s)",
+        flush=True,
+    )
+
+
+def write_meta(out: Path, settings: dict, best: dict, history: list, t0: float) -> None:
+    """meta.json beside the weights: the settings, the labels, the chosen epoch, every epoch."""
+    meta = {
+        **settings,
+        "labels": list(LABELS),
+        "best": best,
+        "history": history,
+        "train_seconds": round(time.time() - t0),
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"best epoch {best['epoch']}: {json.dumps(best)}")
+
+
 def predict(model, X: list) -> list[list[int]]:
     out = []
     for k in range(0, len(X), 16):
@@ -131,31 +154,19 @@ def main() -> None:
             model.finish_update(opt)
         dev_x = [model.ops.asarray2f(x) for x in DX]
         scores = span_scores(DY, predict(model, dev_x))
-        history.append({"epoch": epoch, "loss": loss, **scores})
-        print(
-            f"epoch {epoch}: loss {loss:.0f}; dev exact spans source {scores['SOURCE']:.3f} "
-            f"cue {scores['CUE']:.3f} content {scores['CONTENT']:.3f} "
-            f"({time.time() - t0:.0f} s)",
-            flush=True,
-        )
+        epoch_done(epoch, loss, scores, t0, history)
         if best is None or scores["mean"] > best["mean"]:
             best = {"epoch": epoch, **scores}
             (args.out / "head.bin").write_bytes(model.to_bytes())
-    meta = {
+    settings = {
         "inputs": n_in,
         "width": args.width,
         "depth": args.depth,
         "window": args.window,
         "pieces": args.pieces,
-        "labels": list(LABELS),
         "seed": args.seed,
-        "best": best,
-        "history": history,
-        "train_seconds": round(time.time() - t0),
     }
-    (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(f"best epoch {best['epoch']}: {json.dumps(best)}")
-
+    write_meta(args.out, settings, best, history, t0)
 
 if __name__ == "__main__":
     main()
