@@ -37,6 +37,7 @@ from .cues import (
 from .doctools import doc_text
 from .extract import Found, find_quotes
 from .records import Quote, Span, SpeakerRef
+from .reports import _is_passive
 
 # Given a pronoun, the tokens it refers to (heads of the antecedent mentions), or [].
 PronounResolver = Callable[[Token], list[Token]]
@@ -334,7 +335,42 @@ class Attributor:
                 self._end_before_speaker(quote, ref.mention.start)
         elif f.cue is not None and f.cue.subject is not None:
             quote.unresolved_mention = self.unresolved(f.cue.subject)
+        else:
+            source = self.model_source(f)
+            if source is not None:
+                ref, method, confidence = self.speaker_of(source, f)
+                if ref is not None:
+                    confidence = round(confidence * self.learned_cue_factor, 2)
+                    quote.speaker, quote.method, quote.confidence = ref, method, confidence
+                else:
+                    quote.unresolved_mention = self.unresolved(source)
         return quote
+
+    def model_source(self, f: Found) -> Token | None:
+        """Where the rules name no speaker (a quotation with no cue near it, a cue with no
+        subject), the source the attribution model links to the same content, if any: 'Asked
+        about the vote, the senator: "We will win."' (the rules' cue "Asked" has no subject;
+        the model links the quotation to "the senator"). Never for a passive cue ("Iran has repeatedly been warned that ...":
+        the one it is about is not its speaker). On PolNeAR dev 39 of the 151 matched quotes
+        with a wrong source had no speaker mention while the model's link had the right one."""
+        links = getattr(self.doc._, "attribution_links", None) if Doc.has_extension(
+            "attribution_links") else None
+        if not links or (f.cue is not None and _is_passive(f.cue.word)):
+            return None
+        doc = self.doc
+        for link in links:
+            if link["source"] is None or link["cue"] is None:
+                continue
+            first, last = doc[link["content"][0]], doc[link["content"][1] - 1]
+            start, end = first.idx, last.idx + len(last.text)
+            inter = min(end, f.end) - max(start, f.start)
+            if inter <= 0 or inter < 0.5 * min(end - start, f.end - f.start):
+                continue
+            source = doc[link["source"][0] : link["source"][1]]
+            if f.start <= source.start_char < f.end:
+                continue  # a speaker is never a word of what they are said to say
+            return source.root
+        return None
 
     def unresolved(self, token: Token) -> Span | None:
         """The subject phrase as written, for a source no rule could name."""

@@ -244,6 +244,25 @@ def test_a_cue_the_model_reads_inside_a_report_keeps_the_report_whole(nlp):
     assert quote.content.text == "the strategic significance of the fall of Raqqa"
 
 
+def test_where_the_rules_name_no_speaker_the_models_linked_source_does(nlp):
+    from quotes import attribute
+
+    doc = nlp('Asked about the vote, the senator: "We will win."')
+    words = [t.text for t in doc]
+    senator, we = words.index("senator"), words.index("We")
+    # the model's reading, set by hand, so that the test reads the rule and not a retraining
+    doc._.attribution_links = [
+        {"content": [we, we + 3], "cue": [senator + 1, senator + 2], "source": [senator - 1, senator + 1]}
+    ]
+    (quote,) = attribute.quotes_in(doc)
+    assert quote.content.text.startswith("We will win")
+    assert quote.unresolved_mention is not None and quote.unresolved_mention.text == "senator"
+    # without the link, nobody
+    doc._.attribution_links = []
+    (quote,) = attribute.quotes_in(doc)
+    assert quote.speaker is None and quote.unresolved_mention is None
+
+
 def test_the_models_boundaries_refine_the_rules_quotes():
     from quotes.records import Quote, Span, SpeakerRef
 
