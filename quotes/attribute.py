@@ -350,9 +350,10 @@ class Attributor:
         """Where the rules name no speaker (a quotation with no cue near it, a cue with no
         subject), the source the attribution model links to the same content, if any: 'Asked
         about the vote, the senator: "We will win."' (the rules' cue "Asked" has no subject;
-        the model links the quotation to "the senator"). Never for a passive cue ("Iran has repeatedly been warned that ...":
-        the one it is about is not its speaker). On PolNeAR dev 39 of the 146 matched quotes
-        with a wrong source had no speaker mention while the model's link had the right one."""
+        the model links the quotation to "the senator"). Never for a passive cue ("Iran has
+        repeatedly been warned that ...": the one it is about is not its speaker). On PolNeAR
+        dev 39 of the 146 matched quotes with a wrong source had no speaker mention while the
+        model's link had the right one."""
         links = getattr(self.doc._, "attribution_links", None) if Doc.has_extension(
             "attribution_links") else None
         if not links or (f.cue is not None and _is_passive(f.cue.word)):

@@ -154,11 +154,12 @@ def _quoted(f: Found) -> bool:
 
 
 def _model_leads(doc: Doc, found: list[Found]) -> list[Found]:
-    """The rules' quotes with the model's linked reports: quotations stay the rules'; a report
-    both read is the model's ("Officials said on Monday that the talks would resume": its
-    boundaries learnt from annotated news, and where the parse hangs "that" from another verb
-    its cue and source too); a report only the rules read stays theirs. Without an attribution
-    model, the rules' quotes unchanged."""
+    """The rules' quotes with the model's linked reports. Quotations stay the rules'. A report
+    the rules read without quote marks gives way to a report the model links over the same
+    words to a cue the rules did not use: the model learnt from annotated news which verb
+    reports which clause, and on PolNeAR dev its links alone matched 1,820 gold contents against
+    the rules' 1,641 (models/attribution/README.md). A report only the rules read stays theirs.
+    Without an attribution model, the rules' quotes unchanged."""
     if not MODEL_LEADS_REPORTS:
         return found + _model_reports(doc, found)
     quoted = [f for f in found if _quoted(f)]
