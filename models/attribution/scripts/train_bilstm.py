@@ -89,7 +89,9 @@ def dev_probabilities(net: Net, px: list, device: str) -> list[numpy.ndarray]:
 
 def weights_of(net: Net, layers: int) -> dict[str, numpy.ndarray]:
     """The network as quotes.attribution_model.BiLSTM reads it (matrices as input x output)."""
-    sd = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
+    # copies: .numpy() shares memory with the parameters, which later epochs go on updating
+    # (a kept epoch before the last would be written with the last epoch's biases)
+    sd = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
     w = {
         "proj_W": sd["proj.weight"].T, "proj_b": sd["proj.bias"],
         "out_W": sd["out.weight"].T, "out_b": sd["out.bias"],
