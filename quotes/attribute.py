@@ -354,8 +354,7 @@ class Attributor:
         repeatedly been warned that ...": the one it is about is not its speaker). On PolNeAR
         dev 39 of the 146 matched quotes with a wrong source had no speaker mention while the
         model's link had the right one."""
-        links = getattr(self.doc._, "attribution_links", None) if Doc.has_extension(
-            "attribution_links") else None
+        links = self.doc._.attribution_links if Doc.has_extension("attribution_links") else None
         if not links or (f.cue is not None and _is_passive(f.cue.word)):
             return None
         doc = self.doc

@@ -2,14 +2,14 @@
 
 The ``attribution_model`` component reads ``doc._.encoder_features`` (quotes/encoder.py) and the
 rules' per-token signals (inside quote marks, a known cue word, the parse's clauses:
-:func:`rule_inputs`), runs a small head (:func:`build_head`: residual window layers, thinc on
-numpy at run time) over the stretches the encoder read (``doc._.encoder_mask``; every other
-token is O) and decodes whole spans with a constrained Viterbi over B/I/O labels (an ``I-`` only continues its
-own role). It writes the labels to ``doc._.attribution_iob``, the same place the older CNN tagger
+:func:`rule_inputs`), runs a small head (:class:`BiLSTM`, numpy at run time; the older window
+CNN of :func:`build_head` still loads) over the stretches the encoder read
+(``doc._.encoder_mask``; every other token is O) and decodes whole spans with a constrained
+Viterbi over B/I/O labels (an ``I-`` only continues its own role). It writes the labels to ``doc._.attribution_iob``, the same place the older CNN tagger
 (quotes/learned.py) wrote them, so every consumer of the tagger reads it unchanged, and links
 each content to its cue and source in ``doc._.attribution_links``.
 
-The head's weights ship in ``quotes/data/attribution_model`` (``head.bin`` and ``meta.json``),
+The head's weights ship in ``quotes/data/attribution_model`` (``head.npz`` and ``meta.json``),
 trained by models/attribution (``python models/attribution/scripts/recipe.py``).
 """
 
@@ -68,9 +68,9 @@ def build_head(
     """Maxout to ``width``, ``depth`` residual window layers (``window`` tokens each side), softmax.
 
     A convolutional head over the encoder's contextual features: the encoder already sees 256
-    word pieces; the windows add the neighbours' decisions. (A 2-layer BiLSTM was measured too:
-    thinc's numpy LSTM trains at ~650 tokens/s on this machine and runs at ~1,200 tokens/s, too
-    slow for the recipe's and the pipeline's budgets; see models/attribution/README.md.)
+    word pieces; the windows add the neighbours' decisions. Replaced by :class:`BiLSTM` (trained
+    with PyTorch; thinc's numpy LSTM was too slow to train here), kept for heads trained with
+    ``recipe.py --head cnn``; see models/attribution/README.md.
     """
     from thinc.api import Maxout, Softmax, chain, clone, expand_window, residual, with_array
 
@@ -292,20 +292,18 @@ class Head:
     ``head.bin``) or the BiLSTM (numpy, ``head.npz``), as ``meta.json``'s ``kind`` says."""
 
     def __init__(self, path: Path = SHIPPED) -> None:
-        meta_path = Path(path) / "meta.json"
-        if not meta_path.exists():
-            raise ModelMissing(
-                f"{meta_path} is missing; reinstall quotes, or train the head with "
-                "models/attribution/scripts/recipe.py"
-            )
-        self.meta = json.loads(meta_path.read_text())
+        def needed(name: str) -> Path:
+            file = Path(path) / name
+            if not file.exists():
+                raise ModelMissing(
+                    f"{file} is missing; reinstall quotes, or train the head with "
+                    "models/attribution/scripts/recipe.py"
+                )
+            return file
+
+        self.meta = json.loads(needed("meta.json").read_text())
         self.kind = self.meta.get("kind", "cnn")
-        weights = Path(path) / ("head.npz" if self.kind == "bilstm" else "head.bin")
-        if not weights.exists():
-            raise ModelMissing(
-                f"{weights} is missing; reinstall quotes, or train the head with "
-                "models/attribution/scripts/recipe.py"
-            )
+        weights = needed("head.npz" if self.kind == "bilstm" else "head.bin")
         if tuple(self.meta["labels"]) != LABELS:
             raise ModelMissing(f"{weights} was trained on other labels: {self.meta['labels']}")
         if self.kind == "bilstm":
@@ -326,9 +324,6 @@ class Head:
             ops = NumpyOps(use_blis=False)
             for node in self.model.walk():
                 node.ops = ops
-
-    def probabilities(self, features: numpy.ndarray, rules: numpy.ndarray) -> numpy.ndarray:
-        return self.probabilities_of([(features, rules)])[0]
 
     def probabilities_of(
         self, stretches: list[tuple[numpy.ndarray, numpy.ndarray]]

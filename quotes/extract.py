@@ -140,30 +140,20 @@ _QUOTE_EDGE = "\"“”‘’'"
 _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 
 
-# Where the model links a report to a cue the rules did not use and the rules read a report
-# over the same words (no quote marks), the model's reading wins: on PolNeAR dev this lifted
-# attribution F1 from 71.3 to 71.9 and exact source / cue from 73.5 / 68.6 to 73.8 / 68.8
-# (models/attribution/README.md, "The model leads"). Quotations keep the rules' reading: the
-# marks bound them and the rules join their pieces. A cue the rules used stays theirs.
-MODEL_LEADS_REPORTS = True
-
-
 def _quoted(f: Found) -> bool:
     """A quotation the marks bound (in whole or in part), not a report the parse found."""
     return f.kind in ("direct", "mixed") or bool(f.marks)
 
 
 def _model_leads(doc: Doc, found: list[Found]) -> list[Found]:
-    """The rules' quotes with the model's linked reports. Quotations stay the rules'. A report
-    the rules read without quote marks gives way to a report the model links over the same
-    words to a cue the rules did not use: the model learnt from annotated news which verb
-    reports which clause, and on PolNeAR dev its links alone matched 1,820 gold contents against
-    the rules' 1,641 (models/attribution/README.md). A report only the rules read stays theirs.
-    Without an attribution model, the rules' quotes unchanged."""
-    if not MODEL_LEADS_REPORTS:
-        return found + _model_reports(doc, found)
-    quoted = [f for f in found if _quoted(f)]
-    reports = _model_reports(doc, quoted, [f for f in found if not _quoted(f)])
+    """The rules' quotes with the model's linked reports. Quotations stay the rules': the marks
+    bound them and the rules join their pieces. A report the rules read without quote marks
+    gives way to a report the model links over the same words to a cue the rules did not use:
+    the model learnt from annotated news which verb reports which clause (PolNeAR dev:
+    attribution F1 71.3 to 71.9; models/attribution/README.md, "The BiLSTM head"). A report
+    only the rules read stays theirs. Without an attribution model, the rules' quotes
+    unchanged."""
+    reports = _model_reports(doc, found, covering=[f for f in found if _quoted(f)])
     kept = [
         f for f in found
         if _quoted(f) or not any(f.start < r.end and r.start < f.end for r in reports)
@@ -172,20 +162,19 @@ def _model_leads(doc: Doc, found: list[Found]) -> list[Found]:
 
 
 def _model_reports(
-    doc: Doc, found: list[Found], beside: list[Found] | None = None
+    doc: Doc, found: list[Found], covering: list[Found] | None = None
 ) -> list[Found]:
-    """Reports the learned attribution model links to a cue and a source and that none of
-    ``found`` covers ("The Daily Ledger has learned that ...", "Republicans are raising
-    questions about ..."); nothing when the pipeline has no attribution model
-    (quotes/attribution_model.py). ``beside``: the rules' reports the model's may replace (their
-    cues count as free)."""
+    """Reports the learned attribution model links to a cue and a source, none of whose words
+    ``covering`` (default: all of ``found``) already holds ("The Daily Ledger has learned that
+    ...", "Republicans are raising questions about ..."), and whose cue no quote of ``found``
+    uses; nothing when the pipeline has no attribution model (quotes/attribution_model.py)."""
     links = doc._.attribution_links if Doc.has_extension("attribution_links") else None
     if not links:
         return []
-    taken = [(f.start, f.end) for f in found]
+    taken = [(f.start, f.end) for f in (found if covering is None else covering)]
     # a cue the rules read stays theirs: their subject rules (a role before a name, a passive's
     # subject, a deny that withholds) and the cue's category know it better
-    used = {f.cue.word.i for f in [*found, *(beside or [])] if f.cue is not None}
+    used = {f.cue.word.i for f in found if f.cue is not None}
     text = doc_text(doc)
     out = []
     for link in links:

@@ -3,9 +3,10 @@
     python models/attribution/scripts/variants.py [--split ../shared/corpora/polnear/data/dev]
 
 Runs the pipeline once over the split (everything up to the ``quotes`` component), then reruns
-only the rules (``quotes.attribute.quotes_in``) with each variant: the model's reports that no
-rule found added or not (extract._model_reports), the model's boundaries adopted per role or not
-(attribution_model.refine). Prints the quote-level and exact-span figures of each; the chosen
+only the rules (``quotes.attribute.quotes_in``) with each variant: the model's linked reports
+left out, added where no rule quote lies, or leading (extract._model_leads); the model's
+boundaries adopted per role or not (attribution_model.refine); the model's source for a quote
+the rules give no speaker or not (attribute.Attributor.model_source). Prints the quote-level and exact-span figures of each; the chosen
 settings are the defaults in the code (README: "Alternatives measured"). Dev is for choosing.
 """
 
@@ -16,12 +17,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 
+# reports: "none" (the rules' quotes only), "fill" (the model's linked reports where no rule
+# quote lies: before 2026-12-05), "lead" (extract._model_leads, shipped); source: the model's
+# linked source for a quote the rules give no speaker (attribute.Attributor.model_source)
 VARIANTS = {
-    "rules alone": dict(lead=False, roles=(), none=True),
-    "rules + model labels only": dict(lead=False, roles=()),
-    "+ model reports": dict(lead=True, roles=()),
-    "+ reports, source+cue bounds": dict(lead=True, roles=("SOURCE", "CUE")),
-    "+ reports, all bounds": dict(lead=True, roles=("SOURCE", "CUE", "CONTENT")),
+    "rules alone": dict(reports="none", roles=(), source=False, none=True),
+    "rules + model labels only": dict(reports="none", roles=(), source=False),
+    "+ model reports": dict(reports="fill", roles=(), source=False),
+    "+ reports, source+cue bounds": dict(reports="fill", roles=("SOURCE", "CUE"), source=False),
+    "+ reports, all bounds": dict(reports="fill", roles=("SOURCE", "CUE", "CONTENT"), source=False),
+    "model leads reports, s+c bounds": dict(reports="lead", roles=("SOURCE", "CUE"), source=False),
+    "+ model source (shipped)": dict(reports="lead", roles=("SOURCE", "CUE"), source=True),
 }
 KEYS = (
     "content_f1", "attribution_f1", "direct_attributed", "exact_source_f1", "exact_cue_f1",
@@ -42,9 +48,17 @@ def main() -> None:
     nlp = pipeline.load()
     docs = list(nlp.pipe((g.article.text for g in gold), batch_size=8, disable=["quotes"]))
     print(f"{'variant':<32}" + "".join(f"{k[:14]:>16}" for k in KEYS))
-    original = extract._model_reports
+    leads, model_source = extract._model_leads, attribute.Attributor.model_source
+    reports = {
+        "none": lambda doc, found: found,
+        "fill": lambda doc, found: found + extract._model_reports(doc, found),
+        "lead": leads,
+    }
     for name, v in VARIANTS.items():
-        extract._model_reports = original if v["lead"] else (lambda doc, found, beside=None: [])
+        extract._model_leads = reports[v["reports"]]
+        attribute.Attributor.model_source = (
+            model_source if v["source"] else (lambda self, f: None)
+        )
         results = []
         index = SpeakerIndex([])
         for g, doc in zip(gold, docs):
@@ -57,7 +71,7 @@ def main() -> None:
             results.append((g, [evaluate.predicted(q, s) for q, s in pairs]))
         f = evaluate.score(results).overall.figures()
         print(f"{name:<32}" + "".join(f"{100 * (f[k] or 0):>16.1f}" for k in KEYS), flush=True)
-    extract._model_reports = original
+    extract._model_leads, attribute.Attributor.model_source = leads, model_source
 
 
 if __name__ == "__main__":
