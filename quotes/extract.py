@@ -127,6 +127,7 @@ def find_quotes(doc: Doc) -> list[Found]:
         short = _is_scare_quote(doc, m, para_starts)
         found.append(Found(m.start, m.end, "direct", None, [m], linked=False, short=short))
     found = _model_leads(doc, found)
+    found = _outermost(doc, found)
     for f in found:
         k = bisect.bisect_right(para_starts, f.start) - 1
         f.start_of_paragraph = para_starts[k] if k >= 0 else 0
@@ -143,6 +144,35 @@ _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 def _quoted(f: Found) -> bool:
     """A quotation the marks bound (in whole or in part), not a report the parse found."""
     return f.kind in ("direct", "mixed") or bool(f.marks)
+
+
+def _outermost(doc: Doc, found: list[Found]) -> list[Found]:
+    """Without the reports that lie inside another quote's reported words.
+
+    "Aides said the mayor had told donors that the plan was dead": what the aides said holds
+    what the mayor told donors; the mayor's words reach the reader only through the aides, so
+    the index keeps one quote, by the aides. PolNeAR's annotators do the same (0.6% of train's
+    contents lie inside another). A report stays when the attribution model reads its cue as a
+    cue (it labels each token once: a cue inside a content ends that content, as in "Republicans
+    said they were convinced and Democrats accused the GOP of ...", where the rules' clause ran
+    on). PolNeAR dev attribution F1 73.1 -> 74.3, train's first 150 articles 70.4 -> 71.1
+    (models/attribution/README.md, "Nested reports").
+    """
+    tags = doc._.attribution_iob if Doc.has_extension("attribution_iob") else None
+
+    def nested(f: Found) -> bool:
+        if f.cue is None or (tags and tags[f.cue.word.i].endswith("CUE")):
+            return False
+        return any(
+            g is not f
+            and g.start <= f.start
+            and f.end <= g.end
+            and g.end - g.start > f.end - f.start
+            and g.start <= f.cue.word.idx < g.end
+            for g in found
+        )
+
+    return [f for f in found if not nested(f)]
 
 
 def _model_leads(doc: Doc, found: list[Found]) -> list[Found]:

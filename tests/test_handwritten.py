@@ -205,3 +205,32 @@ def test_page_furniture_gives_no_quote(quotes_of, line):
 def test_a_speaker_talking_to_you_in_quotation_marks_is_still_quoted(quotes_of):
     [quote] = quotes_of('"We hope you understand why the bridge is closed," Mayor Ann Lee said.')
     assert quote.speaker.name == "Ann Lee"
+
+
+# --- a report inside a report is the outer speaker's ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, mention",
+    [
+        ("Aides said the mayor had told donors that the plan was dead.", "Aides"),
+        ("Officials said the minister had warned colleagues that the budget would not pass.",
+         "Officials"),
+        ("The lawyer said his client had insisted that he was innocent.", "The lawyer"),
+        ("Neighbours said the police had claimed the fire was an accident.", "Neighbours"),
+    ],
+)
+def test_a_report_inside_a_report_is_one_quote_by_the_outer_speaker(quotes_of, text, mention):
+    [quote] = quotes_of(text)
+    assert quote.mention is not None and quote.mention.text == mention
+    assert quote.cue.text == "said"
+
+
+def test_a_cue_after_a_report_starts_a_quote_of_its_own(quotes_of):
+    quotes = quotes_of(
+        "Republicans said they were convinced the agency had mishandled the case, "
+        "and Democrats accused the party of playing politics."
+    )
+    assert [(q.mention.text, q.cue.text) for q in quotes] == [
+        ("Republicans", "said"), ("Democrats", "accused")
+    ]
