@@ -130,44 +130,50 @@ class BiLSTM:
             # tanh per step serve all four gates
             half = numpy.ones(4 * H, dtype="f")
             half[: 2 * H] = half[3 * H :] = 0.5
-            self.layers.append((Wih * half, Whh * half, (b * half)[:, None, :], H))
+            self.layers.append((Wih * half, Whh * half, b * half, H))
 
     def probabilities_of(self, Xs: list[numpy.ndarray]) -> list[numpy.ndarray]:
         """Label probabilities per stretch (tokens x inputs each), the stretches run as one batch."""
         if not Xs:
             return []
-        lengths = [len(x) for x in Xs]
-        T, B = max(lengths), len(Xs)
-        width = self.proj_W.shape[1]
-        # padded (T, B, width); each row's reversal, for the backward direction, within its length
-        fwd = numpy.zeros((T, B, width), dtype="f")
-        for j, x in enumerate(Xs):
-            fwd[: len(x), j] = numpy.maximum(x @ self.proj_W + self.proj_b, 0.0)
-        rev_index = numpy.zeros((T, B), dtype=numpy.int64)
-        for j, n in enumerate(lengths):
-            rev_index[:n, j] = numpy.arange(n - 1, -1, -1)
-            rev_index[n:, j] = numpy.arange(n, T)
-        cols = numpy.arange(B)[None, :]
+        # No padding: the stretches' tokens lie end to end, longest stretch first, and step t
+        # runs only the stretches longer than t, reading and writing their rows by index (a
+        # padded batch spent 42% of its work on padding over 60 dev articles)
+        order = sorted(range(len(Xs)), key=lambda j: -len(Xs[j]))
+        lengths = numpy.array([len(Xs[j]) for j in order])
+        starts = numpy.concatenate([[0], numpy.cumsum(lengths)[:-1]])
+        N, T = int(lengths.sum()), int(lengths[0])
+        rows = []  # per step: the forward rows, then (offset by N) the backward rows
+        for t in range(T):
+            n = int((lengths > t).sum())
+            rows.append(numpy.concatenate([starts[:n] + t, N + starts[:n] + lengths[:n] - 1 - t]))
+        x = numpy.concatenate([Xs[j] for j in order]).astype("f", copy=False)
+        x = numpy.maximum(x @ self.proj_W + self.proj_b, 0.0)
         for Wih, Whh, b, H in self.layers:
-            both = numpy.stack([fwd, fwd[rev_index, cols]])  # (2, T, B, in)
-            xg = numpy.matmul(both.reshape(2, T * B, -1), Wih).reshape(2, T, B, 4 * H) + b[:, None]
-            h = numpy.zeros((2, B, H), dtype="f")
-            c = numpy.zeros((2, B, H), dtype="f")
-            out = numpy.empty((2, T, B, H), dtype="f")
-            for t in range(T):
-                g = numpy.tanh(xg[:, t] + numpy.matmul(h, Whh))
+            # both directions' input gates, rows 0..N-1 forward and N..2N-1 backward
+            xg = numpy.concatenate([x @ Wih[0] + b[0], x @ Wih[1] + b[1]])
+            out = numpy.empty((2 * N, H), dtype="f")
+            h = numpy.zeros((2, len(Xs), H), dtype="f")
+            c = numpy.zeros((2, len(Xs), H), dtype="f")
+            for r in rows:
+                n = len(r) // 2
+                h, c = h[:, :n], c[:, :n]
+                g = numpy.tanh(xg[r].reshape(2, n, 4 * H) + numpy.matmul(h, Whh))
                 i = g[..., :H] * 0.5 + 0.5
                 f = g[..., H : 2 * H] * 0.5 + 0.5
                 o = g[..., 3 * H :] * 0.5 + 0.5
                 c = f * c + i * g[..., 2 * H : 3 * H]
                 h = o * numpy.tanh(c)
-                out[:, t] = h
-            fwd = numpy.concatenate([out[0], out[1][rev_index, cols]], axis=-1)
-        logits = fwd @ self.out_W + self.out_b
+                out[r] = h.reshape(2 * n, H)
+            x = numpy.concatenate([out[:N], out[N:]], axis=1)
+        logits = x @ self.out_W + self.out_b
         logits -= logits.max(-1, keepdims=True)
         probs = numpy.exp(logits)
         probs /= probs.sum(-1, keepdims=True)
-        return [probs[:n, j] for j, n in enumerate(lengths)]
+        result: list[numpy.ndarray] = [probs[:0]] * len(Xs)
+        for k, j in enumerate(order):
+            result[j] = probs[starts[k] : starts[k] + lengths[k]]
+        return result
 
 
 def allowed_transitions() -> numpy.ndarray:
