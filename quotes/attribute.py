@@ -437,7 +437,13 @@ class Attributor:
                 ref = replace(ref, mention=_span(self.doc, token.idx, token.idx + len(token)))
             return ref, method, confidence
         conjuncts = [token, *(t for t in token.conjuncts if t.dep_ == "conj")]
-        if len(conjuncts) > 1 and all(t.ent_type_ or t.tag_ in ("NNP", "NNPS") for t in conjuncts):
+        ends = sorted(t.i for t in conjuncts)
+        # "Mitch McConnell, R-Ky., said": a party and state the parse took for a conjunct;
+        # names in a group are joined by a conjunction ("Clinton and Kaine")
+        joined = any(t.dep_ == "cc" for t in self.doc[ends[0] : ends[-1]])
+        if joined and len(conjuncts) > 1 and all(
+            t.ent_type_ or t.tag_ in ("NNP", "NNPS") for t in conjuncts
+        ):
             refs = [self.named(t) for t in sorted(conjuncts, key=lambda t: t.i)]
             names = tuple(r.name for r in refs if r is not None)
             first = self.mention_bounds(conjuncts[0])[0]

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-from . import attribute, attribution_model
+from . import attribute, attribution_model, scorer
 from .attribute import LEARNED_CUE_FACTOR, coreferee_antecedents, no_antecedents
 from .records import Quote, Span, quote_from_dict, quote_to_dict
 
@@ -52,6 +52,7 @@ if not Doc.has_extension("quotes") or Doc.get_extension("quotes")[2] is None:
         "coreference": True,
         "learned_cue_factor": LEARNED_CUE_FACTOR,
         "coreference_component": None,
+        "screen": True,
     },
 )
 def make_quotes(
@@ -61,6 +62,7 @@ def make_quotes(
     coreference: bool,
     learned_cue_factor: float,
     coreference_component: str | None,
+    screen: bool,
 ) -> QuoteFinder:
     """``spans_key``: the ``doc.spans`` key of the contents (cues and sources under
     ``<key>_cue`` and ``<key>_source``). ``coreference``: follow coreferee's chains when the
@@ -68,11 +70,14 @@ def make_quotes(
     ``learned_cue_factor``: the confidence of a quote whose cue only the learned tagger
     recognised is scaled by this. ``coreference_component``: the name of a coreference
     component left out of the pipeline's main pass, run only around the pronouns that cues
-    make speakers (:class:`quotes.attribute.WindowedCoreference`)."""
+    make speakers (:class:`quotes.attribute.WindowedCoreference`). ``screen``: drop the quotes
+    the shipped screen (:mod:`quotes.scorer`) finds unlikely to be attributions, where the
+    attribution model read the Doc."""
     finder = QuoteFinder(
         spans_key=spans_key,
         coreference=coreference,
         learned_cue_factor=learned_cue_factor,
+        screen=screen,
     )
     if coreference and coreference_component is not None:
         finder.resolve_pronoun = attribute.WindowedCoreference(
@@ -89,15 +94,23 @@ class QuoteFinder:
         spans_key: str = DEFAULT_SPANS_KEY,
         coreference: bool = True,
         learned_cue_factor: float = LEARNED_CUE_FACTOR,
+        screen: bool = True,
     ) -> None:
         self.spans_key = spans_key
         self.resolve_pronoun = coreferee_antecedents if coreference else no_antecedents
         self.learned_cue_factor = learned_cue_factor
+        self.scorer = scorer.load() if screen else None
 
     def __call__(self, doc: Doc) -> Doc:
         quotes = attribute.quotes_in(doc, self.resolve_pronoun, self.learned_cue_factor)
         # the learned model's span boundaries, where it and the rules read the same report
         quotes = attribution_model.refine(doc, quotes)
+        if self.scorer is not None and doc._.attribution_links is not None:
+            # the screen reads the encoder's attribution model; the rules alone (or the older
+            # CNN tagger, which links nothing) keep every quote
+            quotes = self.scorer.screen(doc, quotes)
+        if doc.has_extension("attribution_probs"):
+            doc._.attribution_probs = None  # read; 7 floats a token need not travel with the Doc
         doc._.quotes = quotes
         set_spans(doc, quotes, self.spans_key)
         return doc

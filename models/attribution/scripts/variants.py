@@ -6,8 +6,10 @@ Runs the pipeline once over the split (everything up to the ``quotes`` component
 only the rules (``quotes.attribute.quotes_in``) with each variant: the model's linked reports
 left out, added where no rule quote lies, or leading (extract._model_leads); the model's
 boundaries adopted per role or not (attribution_model.refine); the model's source for a quote
-the rules give no speaker or not (attribute.Attributor.model_source). Prints the quote-level and exact-span figures of each; the chosen
-settings are the defaults in the code (README: "Alternatives measured"). Dev is for choosing.
+the rules give no speaker or not (attribute.Attributor.model_source); reports inside another
+quote's reported words kept or not (extract._outermost); the quote screen on or off
+(quotes.scorer). Prints the quote-level and exact-span figures of each; the chosen settings are
+the defaults in the code (README: "Alternatives measured"). Dev is for choosing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ VARIANTS = {
     "+ reports, source+cue bounds": dict(reports="fill", roles=("SOURCE", "CUE"), source=False),
     "+ reports, all bounds": dict(reports="fill", roles=("SOURCE", "CUE", "CONTENT"), source=False),
     "model leads reports, s+c bounds": dict(reports="lead", roles=("SOURCE", "CUE"), source=False),
-    "+ model source (shipped)": dict(reports="lead", roles=("SOURCE", "CUE"), source=True),
+    "+ model source": dict(reports="lead", roles=("SOURCE", "CUE"), source=True, nested=True),
+    "+ no nested reports": dict(reports="lead", roles=("SOURCE", "CUE"), source=True),
+    "+ screen (shipped)": dict(reports="lead", roles=("SOURCE", "CUE"), source=True, screen=True),
 }
 KEYS = (
     "content_f1", "attribution_f1", "direct_attributed", "exact_source_f1", "exact_cue_f1",
@@ -41,7 +45,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
 
-    from quotes import attribute, attribution_model, evaluate, extract, pipeline
+    from quotes import attribute, attribution_model, evaluate, extract, pipeline, scorer
     from quotes.speakers import SpeakerIndex
 
     gold = evaluate.read_split(args.split, args.limit or None)
@@ -49,6 +53,7 @@ def main() -> None:
     docs = list(nlp.pipe((g.article.text for g in gold), batch_size=8, disable=["quotes"]))
     print(f"{'variant':<32}" + "".join(f"{k[:14]:>16}" for k in KEYS))
     leads, model_source = extract._model_leads, attribute.Attributor.model_source
+    outermost, screen = extract._outermost, scorer.load()
     reports = {
         "none": lambda doc, found: found,
         "fill": lambda doc, found: found + extract._model_reports(doc, found),
@@ -59,6 +64,7 @@ def main() -> None:
         attribute.Attributor.model_source = (
             model_source if v["source"] else (lambda self, f: None)
         )
+        extract._outermost = (lambda doc, found: found) if v.get("nested") else outermost
         results = []
         index = SpeakerIndex([])
         for g, doc in zip(gold, docs):
@@ -67,11 +73,14 @@ def main() -> None:
                 doc._.attribution_iob = doc._.attribution_links = None
             quotes = attribution_model.refine(doc, attribute.quotes_in(doc), v["roles"])
             doc._.attribution_iob, doc._.attribution_links = saved
+            if v.get("screen") and screen is not None:
+                quotes = screen.screen(doc, quotes)
             pairs = [(q, index.resolve(q.speaker) if q.speaker else None) for q in quotes]
             results.append((g, [evaluate.predicted(q, s) for q, s in pairs]))
         f = evaluate.score(results).overall.figures()
         print(f"{name:<32}" + "".join(f"{100 * (f[k] or 0):>16.1f}" for k in KEYS), flush=True)
     extract._model_leads, attribute.Attributor.model_source = leads, model_source
+    extract._outermost = outermost
 
 
 if __name__ == "__main__":
