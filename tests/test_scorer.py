@@ -84,10 +84,11 @@ def test_a_plainly_attributed_quote_is_spared_whatever_its_score():
         {"kind_direct": 1.0, "has_mention": 1.0},  # a quotation given to a named speaker
         {"kind_direct": 1.0},  # a quotation nobody is said to have said
         {"kind_indirect": 1.0, "has_cue": 1.0, "cue_known": 1.0, "has_mention": 1.0},
+        {"kind_mixed": 1.0, "has_cue": 1.0, "cue_punctuation": 1.0, "has_mention": 1.0},  # "X:"
         {"kind_indirect": 1.0, "has_cue": 1.0, "has_mention": 1.0},  # a cue no list knows
         {"kind_indirect": 1.0, "has_cue": 1.0, "cue_known": 1.0},  # nobody named
     ]
-    assert never.kept(rows).tolist() == [True, True, False, True, False, False]
+    assert never.kept(rows).tolist() == [True, True, True, True, True, False, False]
 
 
 def test_the_component_screens_by_default_and_can_be_told_not_to(nlp):
