@@ -8,7 +8,8 @@ PolNeAR train, labels each quote it finds 1 when it matches an annotated content
 eval` matches them (at least half the shorter span overlaps, one to one), else 0, and fits a
 logistic regression on quotes.scorer.features (standardised, L2-penalised, Newton's method in
 numpy). On dev it screens the same way (quotes.scorer.Scorer.kept: plain attributions always
-stay) and keeps the threshold with the best attribution F1 (a grid from 0.30 to 0.70). Writes the weights, the threshold and every threshold's dev figures to ``--out``.
+stay) and keeps the threshold with the best attribution F1 (a grid from 0.30 to 0.70).
+Writes the weights, the threshold and every threshold's dev figures to ``--out``.
 Deterministic: no sampling anywhere. Run it again whenever the head changes: the screen reads
 the head's spans.
 """
