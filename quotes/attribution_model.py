@@ -467,7 +467,9 @@ def attach(nlp: Language, path: str | None = None, threads: int = 0) -> None:
 REFINE_ROLES = ("SOURCE", "CUE")
 
 
-def _char_spans(doc: Doc, role: str) -> list[tuple[int, int]]:
+def char_spans(doc: Doc, role: str) -> list[tuple[int, int]]:
+    """The model's spans of ``role`` as character ranges, from first to last word (no
+    whitespace token at either end)."""
     tags = doc._.attribution_iob or []
     out = []
     for s, e, r in learned.spans_from_iob(tags):
@@ -505,7 +507,7 @@ def refine(doc: Doc, quotes: list, roles: tuple[str, ...] = REFINE_ROLES) -> lis
 
     if doc._.attribution_iob is None or doc._.attribution_links is None:
         return quotes  # no attribution model in the pipeline (the older tagger sets no links)
-    spans = {role: _char_spans(doc, role) for role in roles}
+    spans = {role: char_spans(doc, role) for role in roles}
     # doc.text joins every token again on each read: read per quote, a 100,000-character
     # piece spent three quarters of its time here (doctools.doc_text reads it once)
     text = doc_text(doc)

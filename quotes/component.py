@@ -109,8 +109,7 @@ class QuoteFinder:
             # the screen reads the encoder's attribution model; the rules alone (or the older
             # CNN tagger, which links nothing) keep every quote
             quotes = self.scorer.screen(doc, quotes)
-        if doc.has_extension("attribution_probs"):
-            doc._.attribution_probs = None  # read; 7 floats a token need not travel with the Doc
+        doc._.attribution_probs = None  # read; 7 floats a token need not travel with the Doc
         doc._.quotes = quotes
         set_spans(doc, quotes, self.spans_key)
         return doc

@@ -156,7 +156,7 @@ def _outermost(doc: Doc, found: list[Found]) -> list[Found]:
     cue (it labels each token once: a cue inside a content ends that content, as in "Republicans
     said they were convinced and Democrats accused the GOP of ...", where the rules' clause ran
     on). PolNeAR dev attribution F1 73.1 -> 74.3, train's first 150 articles 70.4 -> 71.1
-    (models/attribution/README.md, "Nested reports").
+    (models/attribution/README.md, "Second round").
     """
     tags = doc._.attribution_iob if Doc.has_extension("attribution_iob") else None
 
@@ -245,8 +245,8 @@ def _model_reports(
         if _addresses_reader(doc, source.root, (start, end)):
             continue  # "We hope you're enjoying ...": the publisher to its reader
         lemma = cue_lemma(word.text, word.lemma_) or word.lemma_ or word.lower_
-        cue = Cue(word, lemma, words[-1], source.root, (start, end), learned=True)
-        cue.object_only = named
+        cue = Cue(word, lemma, words[-1], source.root, (start, end), learned=True,
+                  object_only=named)
         kind = "direct" if opened else "indirect"
         out.append(Found(start, end, kind, cue, linked=True))
         taken.append((start, end))
