@@ -468,6 +468,12 @@ def _content(doc: Doc, verb: Token, lemma: str) -> tuple[tuple[int, int] | None,
     return None, False
 
 
+# A quotation mark as the tokenizer gives it, the newspapers' doubled apostrophes included:
+# "As for RT's political bent, he said, ''What media outlet isn't taking sides?''" (read as
+# an interrupted clause from "As", its quotation made part of a report)
+_MARK_TOKENS = frozenset({'"', "“", "”", "«", "»", "''", "``"})
+
+
 def _interrupted_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
     """'The latest test, North Korea said, was its biggest yet': a cue set off by commas in
     the middle of a clause reports the whole clause around it (PolNeAR's reading too).
@@ -481,7 +487,7 @@ def _interrupted_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
     if start < 2 or doc[start - 1].text != "," or doc[verb.i + 1].text != ",":
         return None
     sent = verb.sent
-    if any(t.text in "\"“”«»" for t in sent) or sent.start >= start - 1:
+    if any(t.text in _MARK_TOKENS for t in sent) or sent.start >= start - 1:
         return None
     before = doc[start - 2]
     first = before.i if before.tag_ in ("WDT", "WP") else sent.start
@@ -509,7 +515,7 @@ def _colon_after(verb: Token) -> bool:
 
 def _quote_opens_after(verb: Token) -> bool:
     nxt = _after(verb)
-    return nxt is not None and nxt.text in ('"', "“", "``") and nxt.tag_ != "''"
+    return nxt is not None and nxt.text in _MARK_TOKENS and nxt.text not in "”»" and nxt.tag_ != "''"
 
 
 def _is_circumstance(token: Token) -> bool:
@@ -614,7 +620,7 @@ def _addresses_reader(doc: Doc, subject: Token | None, content: tuple[int, int] 
     if subject is None or content is None or subject.lower_ not in ("we", "i", "you"):
         return False
     line_start = doc_text(doc).rfind("\n", 0, subject.idx) + 1
-    if any(ch in "\"“”" for ch in doc_text(doc)[line_start : content[1]]):
+    if re.search(r"[\"“”]|''", doc_text(doc)[line_start : content[1]]):
         return False  # inside someone's quotation: '"We hope you understand," she said'
     if subject.lower_ == "you":
         # "Tell us what you think": the reader, asked by a prompt that opens its line, is no

@@ -273,3 +273,37 @@ def test_a_cues_particle_is_the_cues_not_the_reports(quotes_of, text, cue):
     [quote] = quotes_of(text)
     assert quote.cue.text == cue
     assert quote.content.text.split()[0] not in ("on", "of", "for")
+
+
+# --- a short quotation the model links to a cue and a source is no scare quote ----------------
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("The president's doctor had typed a single phrase on the form: “medical problem.”\n\n"
+         "The campaign declined to comment.", "medical problem."),
+        ("Asked about the rally, the organiser offered only this: “a triumph.”", "a triumph."),
+    ],
+)
+def test_a_short_quotation_with_a_linked_cue_is_kept(quotes_of, text, words):
+    [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert quote.content.text == words
+    assert quote.cue is not None
+
+
+# --- the newspapers' doubled apostrophes are quotation marks -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("As for the network's politics, Mr. Hale said, ''What outlet isn't taking sides in this "
+         "race?''", "What outlet isn't taking sides in this race?"),
+        ("Asked about the budget, the mayor said, ''We will not raise taxes this year.''",
+         "We will not raise taxes this year."),
+    ],
+)
+def test_doubled_apostrophes_open_a_quotation_not_a_report(quotes_of, text, words):
+    [quote] = quotes_of(text)
+    assert (quote.kind, quote.content.text, quote.cue.text) == ("direct", words, "said")
