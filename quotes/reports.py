@@ -383,7 +383,7 @@ def _closing_cue_clause(doc: Doc, verb: Token) -> tuple[int, int] | None:
     after a comma reports what comes before the comma, however the parser attached it (long
     reported clauses often get the cue as a relative clause of their last noun)."""
     subject = next((c for c in verb.lefts if c.dep_ in ("nsubj", "nsubjpass")), None)
-    if subject is None:
+    if subject is None or _quotation_follows(verb):
         return None
     comma = subject.left_edge.i - 1
     sent_start = verb.sent.start
@@ -516,6 +516,17 @@ def _colon_after(verb: Token) -> bool:
 def _quote_opens_after(verb: Token) -> bool:
     nxt = _after(verb)
     return nxt is not None and nxt.text in _MARK_TOKENS and nxt.text not in "”»" and nxt.tag_ != "''"
+
+
+def _quotation_follows(verb: Token) -> bool:
+    """A quotation opens right after the cue and its comma or colon: what it reports is that
+    quotation, however the parser split the sentence ("Lamenting their luck, farmers often say,
+    ''Poor us, so far from rain ...''", where the doubled apostrophes made "Poor" a new root)."""
+    doc = verb.doc
+    i = verb.i + 1
+    if i < len(doc) and doc[i].text in (",", ":"):
+        i += 1
+    return i < len(doc) and doc[i].text in _MARK_TOKENS and doc[i].text not in "”»" and doc[i].tag_ != "''"
 
 
 def _is_circumstance(token: Token) -> bool:

@@ -307,3 +307,12 @@ def test_a_short_quotation_with_a_linked_cue_is_kept(quotes_of, text, words):
 def test_doubled_apostrophes_open_a_quotation_not_a_report(quotes_of, text, words):
     [quote] = quotes_of(text)
     assert (quote.kind, quote.content.text, quote.cue.text) == ("direct", words, "said")
+
+
+def test_a_quotation_right_after_its_cue_is_what_the_cue_reports(quotes_of):
+    # the doubled apostrophes make the parser start a new sentence at "Poor"
+    text = ("Lamenting their luck, farmers in the valley often say, ''Poor us, so far from rain "
+            "and so close to the river.''")
+    [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert quote.cue.text == "often say"
+    assert not any(q.content.text.startswith("Lamenting") for q in quotes_of(text))
