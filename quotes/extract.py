@@ -90,6 +90,10 @@ def find_quotes(doc: Doc) -> list[Found]:
         (c for c in cues if c.content), key=lambda c: c.content[1] - c.content[0]
     )
     for m in marked:
+        intro = _introducing_cue(text, m, cues)
+        if intro is not None:
+            direct.append(Found(m.start, m.end, "direct", intro, [m]))
+            continue
         holder = next(
             (c for c in with_content if c.content[0] <= m.start and m.end <= c.content[1] + 1),
             None,
@@ -496,6 +500,20 @@ def _dash_cue(doc: Doc, m: Marked) -> Cue | None:
     if not dash or not proper:
         return None
     return Cue(dash[0], "—", dash[-1], proper[-1], None, False)
+
+
+def _introducing_cue(text: str, m: Marked, cues: list[Cue]) -> Cue | None:
+    """The cue a quotation follows with nothing but a comma or colon between ('O'Neill said,
+    "Not going to go into that."'): the quotation is what it reports, whatever clause the
+    parse gave the cue or whatever report runs over both ("Asked to describe the device that
+    caused the explosion, O'Neill said, ..." made "describe" report all of it; "and, when
+    questioned after the debate, asserting, ''Of course, I pay federal taxes.''" gave
+    "asserting" the clause before it)."""
+    for cue in cues:
+        end = cue.last.idx + len(cue.last.text)
+        if end <= m.open and re.fullmatch(r"\s*[,:]\s*", text[end : m.open]):
+            return cue
+    return None
 
 
 def _nearby_cue(doc: Doc, m: Marked, cues: list[Cue]) -> tuple[Cue | None, bool]:

@@ -316,3 +316,18 @@ def test_a_quotation_right_after_its_cue_is_what_the_cue_reports(quotes_of):
     [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
     assert quote.cue.text == "often say"
     assert not any(q.content.text.startswith("Lamenting") for q in quotes_of(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Asked to describe the device that caused the fire, Chief Ruiz said, “Not going to go "
+        "into that.”",
+        "Pressed on what the letter that started the row had said, the minister replied: “I "
+        "have not read it.”",
+    ],
+)
+def test_a_quotation_after_its_cue_and_a_comma_is_the_cues(quotes_of, text):
+    direct = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert [q.cue.text for q in direct] in (["said"], ["replied"])
+    assert direct[0].content.text.startswith(("Not going", "I have"))

@@ -95,3 +95,16 @@ def test_the_component_screens_by_default_and_can_be_told_not_to(nlp):
     assert nlp.config["components"]["quotes"]["screen"] is True
     assert nlp.get_pipe("quotes").scorer is not None
     assert QuoteFinder(screen=False).scorer is None
+
+
+def test_of_two_quotes_over_the_same_words_the_likelier_stays():
+    by_length = scorer.Scorer({
+        "names": ["log_words"], "mean": [0.0], "scale": [1.0], "weights": [1.0, 0.0],
+        "threshold": 0.0,
+    })
+    rows = [{"log_words": 1.0}, {"log_words": 2.0}, {"log_words": 1.5}, {"log_words": 1.0}]
+    # the first two read one statement (same words but a character), the third overlaps the
+    # second only in part, the fourth lies elsewhere
+    contents = [(10, 50), (10, 51), (40, 90), (200, 240)]
+    assert by_length.kept(rows).tolist() == [True, True, True, True]
+    assert by_length.kept(rows, contents).tolist() == [False, True, True, True]

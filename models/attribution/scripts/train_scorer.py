@@ -74,12 +74,15 @@ def labels(articles: list[tuple]) -> numpy.ndarray:
     return numpy.array(y)
 
 
-def figures(articles: list[tuple], keep: numpy.ndarray) -> dict[str, float]:
-    report, k = evaluate.Report(), 0
-    for gold, predictions, _ in articles:
-        kept = [p for i, p in enumerate(predictions) if keep[k + i]]
-        k += len(predictions)
-        report.add(gold.publisher, evaluate.count(kept, gold.attributions, gold.article.text))
+def figures(articles: list[tuple], model: scorer.Scorer | None) -> dict[str, float]:
+    """Dev figures with the quotes ``model`` keeps (as ``Scorer.screen`` keeps them), or every
+    quote without a model."""
+    report = evaluate.Report()
+    for gold, predictions, rows in articles:
+        if model is not None:
+            keep = model.kept(rows, [(p.start, p.end) for p in predictions])
+            predictions = [p for p, k in zip(predictions, keep) if k]
+        report.add(gold.publisher, evaluate.count(predictions, gold.attributions, gold.article.text))
     found = report.overall.figures()
     names = ("content_f1", "attribution_f1", "direct_attributed", "exact_source_f1", "exact_cue_f1")
     return {name: round(100 * found[name], 2) for name in names}
@@ -111,11 +114,10 @@ def main() -> None:
         "train_quotes": len(y), "train_articles": len(train), "train_positive": float(y.mean()),
     }
     model = scorer.Scorer(settings)
-    rows = [row for _, _, rows in dev for row in rows]
-    every = {"none": figures(dev, numpy.ones(len(rows), bool))}
+    every = {"none": figures(dev, None)}
     for t in THRESHOLDS:
         model.threshold = t
-        every[str(t)] = figures(dev, model.kept(rows))
+        every[str(t)] = figures(dev, model)
     best = max(THRESHOLDS, key=lambda t: (every[str(t)]["attribution_f1"], -t))
     settings["threshold"] = best
     settings["dev"] = every
