@@ -511,7 +511,8 @@ def _introducing_cue(text: str, m: Marked, cues: list[Cue]) -> Cue | None:
     "asserting" the clause before it)."""
     for cue in cues:
         end = cue.last.idx + len(cue.last.text)
-        if end <= m.open and re.fullmatch(r"\s*[,:]\s*", text[end : m.open]):
+        # (a doubled apostrophe's first half lies before the mark's ``open``)
+        if end <= m.open and re.fullmatch(r"\s*[,:]\s*'?", text[end : m.open]):
             return cue
     return None
 

@@ -56,3 +56,25 @@ def test_restore_maps_every_span_of_a_quote():
         assert stored[span.start : span.end] == span.text
     assert restored.speaker.mention.start == stored.index("Ann")
     assert quote.content.start == t.index("Yes")  # the original is untouched
+
+
+def test_doubled_apostrophes_read_as_one_quotation_mark_and_map_back():
+    stored = "Asked why, he said, ''We won.'' Then ``rock 'n' roll.'' It's over.\r\n"
+    v = view(article(stored))
+    assert v.text == 'Asked why, he said, "We won." Then "rock \'n\' roll." It\'s over.\n'
+    at = v.text.index("We won.")
+    span = v.span(Span(at, at + 7, "We won."))
+    assert span.text == "We won." == stored[span.start : span.end]
+    whole = v.span(Span(at - 1, at + 8, v.text[at - 1 : at + 8]))
+    assert whole.text == "''We won.''"
+
+
+def test_the_pipeline_reads_a_doubled_apostrophe_quotation(nlp):
+    from quotes import pipeline
+
+    text = ("Lamenting their luck, farmers in the valley often say, ''Poor us, so far from rain "
+            "and so close to the river.''\n")
+    [(_, quotes)] = list(pipeline.find_quotes(nlp, [article(text)]))
+    [quote] = [q for q in quotes if q.kind == "direct"]
+    assert quote.content.text == "Poor us, so far from rain and so close to the river."
+    assert quote.cue.text == "often say"
