@@ -85,6 +85,7 @@ def find_quotes(doc: Doc) -> list[Found]:
     para_starts = [first_char(text, s, e) for s, e in paragraphs]
     by_cue: dict[int, list[Marked]] = {}
     direct: list[Found] = []
+    introduced: list[Found] = []  # quotations right after their cue (_introducing_cue)
     orphans: list[Marked] = []
     with_content = sorted(
         (c for c in cues if c.content), key=lambda c: c.content[1] - c.content[0]
@@ -92,7 +93,8 @@ def find_quotes(doc: Doc) -> list[Found]:
     for m in marked:
         intro = _introducing_cue(text, m, cues)
         if intro is not None:
-            direct.append(Found(m.start, m.end, "direct", intro, [m]))
+            introduced.append(Found(m.start, m.end, "direct", intro, [m]))
+            direct.append(introduced[-1])
             continue
         holder = next(
             (c for c in with_content if c.content[0] <= m.start and m.end <= c.content[1] + 1),
@@ -119,6 +121,15 @@ def find_quotes(doc: Doc) -> list[Found]:
     found = direct
     for cue in cues:
         if cue.content is None or any(f.cue is cue for f in direct):
+            continue
+        if any(
+            f.cue is not cue and cue.content[0] <= f.start and f.end <= cue.content[1] + 1
+            and f.cue.word.idx >= cue.content[0]
+            for f in introduced
+        ):
+            # 'Vale scolded him: "The science is against you," she said.': the parse made
+            # "said" report all that came before it; the quotation is "scolded"'s, and a
+            # report never holds another cue with the quotation it introduces
             continue
         marks = by_cue.get(id(cue), [])
         if marks:
@@ -502,17 +513,23 @@ def _dash_cue(doc: Doc, m: Marked) -> Cue | None:
     return Cue(dash[0], "—", dash[-1], proper[-1], None, False)
 
 
+# Between a cue and the quotation it introduces: a comma or a colon, or up to three words
+# and a colon ('scolded him: "..."', 'told reporters on Monday: "..."'); a doubled
+# apostrophe's first half lies before the mark's ``open``.
+_INTRODUCES = re.compile(r"\s*(?:,|(?:\s*[\w'’.-]+){0,3}\s*:)\s*'?")
+
+
 def _introducing_cue(text: str, m: Marked, cues: list[Cue]) -> Cue | None:
     """The cue a quotation follows with nothing but a comma or colon between ('O'Neill said,
     "Not going to go into that."'): the quotation is what it reports, whatever clause the
     parse gave the cue or whatever report runs over both ("Asked to describe the device that
     caused the explosion, O'Neill said, ..." made "describe" report all of it; "and, when
     questioned after the debate, asserting, ''Of course, I pay federal taxes.''" gave
-    "asserting" the clause before it)."""
+    "asserting" the clause before it; 'McCaskill scolded him: "...," she said. "..."' gave "said"
+    a report from "McCaskill")."""
     for cue in cues:
         end = cue.last.idx + len(cue.last.text)
-        # (a doubled apostrophe's first half lies before the mark's ``open``)
-        if end <= m.open and re.fullmatch(r"\s*[,:]\s*'?", text[end : m.open]):
+        if end <= m.open and _INTRODUCES.fullmatch(text[end : m.open]):
             return cue
     return None
 

@@ -331,3 +331,25 @@ def test_a_quotation_after_its_cue_and_a_comma_is_the_cues(quotes_of, text):
     direct = [q for q in quotes_of(text) if q.kind == "direct"]
     assert [q.cue.text for q in direct] in (["said"], ["replied"])
     assert direct[0].content.text.startswith(("Not going", "I have"))
+
+
+@pytest.mark.parametrize(
+    "text, cue",
+    [
+        ("Sen. Ann Vale scolded him: “The science is against you,” she said. “You should "
+         "know better.”", "scolded"),
+        ("The minister defended the cuts in a speech to the party.", "defended"),
+        ("Mayor Joe Park reminded voters that the bridge had been closed for a year.",
+         "reminded"),
+    ],
+)
+def test_more_verbs_of_saying_are_cues(quotes_of, text, cue):
+    assert cue in [q.cue.text for q in quotes_of(text) if q.cue is not None]
+
+
+def test_a_report_never_holds_another_cue_with_its_quotation(quotes_of):
+    text = ("Sen. Ann Vale scolded him: “The science is against you,” she said. “You should "
+            "know better.”")
+    found = quotes_of(text)
+    assert [(q.kind, q.cue.text) for q in found] == [("direct", "scolded"), ("direct", "said")]
+    assert all(q.speaker.name == "Ann Vale" for q in found)
