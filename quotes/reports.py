@@ -143,9 +143,17 @@ def _subject(verb: Token, lemma: str = "say") -> Token | None:
     if verb.tag_ == "VBG":
         # "Dean, a medical doctor, went on TV ..., saying ...": the participle's speaker is
         # the subject of the nearest finite verb before it in the sentence.
+        # Only a verb of the sentence's own clause: not one inside a quotation ("Mr. Trump
+        # ..., treating the remark as a compliment -- "That makes me smart" -- and ...
+        # asserting, ...") or a relative or reported clause ('Protesters ... looped the streets
+        # - where the Panthers played - while chanting, "Hands up, don't shoot."').
+        text = doc_text(verb.doc)
         for word in reversed(verb.doc[verb.sent.start : verb.i]):
             subjects = [c for c in word.children if c.dep_ == "nsubj" and is_word(c)]
-            if word.tag_ in _FINITE and subjects:
+            if word.tag_ in _FINITE and subjects and word.dep_ in ("ROOT", "conj"):
+                between = text[word.idx : verb.idx]
+                if between.count('"') % 2 or between.count("”") > between.count("“"):
+                    continue
                 return subjects[0]
     if lemma in NO_INVERSION:
         return _subject_before(verb)

@@ -353,3 +353,10 @@ def test_a_report_never_holds_another_cue_with_its_quotation(quotes_of):
     found = quotes_of(text)
     assert [(q.kind, q.cue.text) for q in found] == [("direct", "scolded"), ("direct", "said")]
     assert all(q.speaker.name == "Ann Vale" for q in found)
+
+
+def test_a_participles_speaker_is_never_the_subject_of_a_relative_clause(quotes_of):
+    text = ("Ann Vale marched past the stadium - where the Panthers played the Vikings - while "
+            "chanting, \"Hands up, don't shoot.\"")
+    [quote] = quotes_of(text)
+    assert (quote.cue.text, quote.speaker.name) == ("chanting", "Ann Vale")
