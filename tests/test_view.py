@@ -78,3 +78,15 @@ def test_the_pipeline_reads_a_doubled_apostrophe_quotation(nlp):
     [quote] = [q for q in quotes if q.kind == "direct"]
     assert quote.content.text == "Poor us, so far from rain and so close to the river."
     assert quote.cue.text == "often say"
+
+
+def test_a_stored_offset_maps_into_the_view():
+    stored = "---\nx\n---\nHe said, ''We won.''\r\nNext.\n"
+    v = view(article(stored, [(0, stored.index("He"))]))
+    for i, ch in enumerate(stored):
+        j = v.offset_in_view(i)
+        if i >= stored.index("He") and ch not in "'\r":
+            assert v.text[j] == ch
+    assert v.text[v.offset_in_view(stored.index("''"))] == '"'
+    assert v.offset_in_view(0) == 0
+    assert v.offset_in_view(len(stored)) == len(v.text)

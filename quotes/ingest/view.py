@@ -51,6 +51,7 @@ class View:
 
     def __post_init__(self) -> None:
         self._starts = [start for start, _, _ in self.segments]
+        self._stored_starts = [start for _, start, _ in self.segments]
 
     def start(self, i: int) -> int:
         """Stored offset of the view character at ``i`` (``len(text)``: the stored end)."""
@@ -77,6 +78,23 @@ class View:
         if view_end - view_start == stored_end - stored_start:
             return stored_start + (i - view_start)
         return stored_end
+
+    def offset_in_view(self, i: int) -> int:
+        """View offset of the stored character at ``i`` (the inverse of ``start``): a folded
+        character ("\\r\\n", a doubled apostrophe) maps to its one view character, a skipped
+        one to the view character after the skipped range."""
+        if self.identical:
+            return i
+        n = bisect_right(self._stored_starts, i) - 1
+        if n < 0:
+            return 0
+        view_start, stored_start, stored_end = self.segments[n]
+        if i >= stored_end:
+            return self.segments[n + 1][0] if n + 1 < len(self.segments) else len(self.text)
+        view_end = self.segments[n + 1][0] if n + 1 < len(self.segments) else len(self.text)
+        if view_end - view_start == stored_end - stored_start:
+            return view_start + (i - stored_start)
+        return view_start
 
     def span(self, span: Span) -> Span:
         if self.identical:

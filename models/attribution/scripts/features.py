@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy
@@ -46,13 +47,19 @@ def split_features(nlp, encoder, split_dir: Path, limit: int | None) -> tuple[di
             paths.append((path, anns[0]))
     if limit:
         paths = paths[:limit]
-    texts = [ingest.read_article(str(p)).text for p, _ in paths]
+    # the text the pipeline reads at run time (quotes.ingest.view: one kind of line break,
+    # doubled apostrophes as '"'), the annotations' offsets moved onto it
+    views = [ingest.view(ingest.read_article(str(p))) for p, _ in paths]
+    texts = [v.text for v in views]
     enc, rules, tags, starts, meta = [], [], [], [], []
     counts: Counter = Counter()
     label_id = {label: i for i, label in enumerate(LABELS)}
     t0, n_tokens = time.time(), 0
-    for k, ((path, ann), doc) in enumerate(zip(paths, nlp.pipe(texts, batch_size=8))):
-        pieces = read_pieces(ann.read_text(encoding="utf-8"))
+    for k, ((path, ann), view, doc) in enumerate(zip(paths, views, nlp.pipe(texts, batch_size=8))):
+        pieces = [
+            replace(p, start=view.offset_in_view(p.start), end=view.offset_in_view(p.end))
+            for p in read_pieces(ann.read_text(encoding="utf-8"))
+        ]
         annotate(doc, pieces, counts)
         spans = list(doc.spans[SPANS_KEY])
         gold, _ = iob_tags(len(doc), ((s.start, s.end, s.label_) for s in spans))
