@@ -344,7 +344,23 @@ class Attributor:
                     quote.speaker, quote.method, quote.confidence = ref, method, confidence
                 else:
                     quote.unresolved_mention = self.unresolved(source)
+        if quote.speaker is not None and quote.speaker.mention is not None:
+            quote.speaker = replace(quote.speaker, mention=self._with_article(quote.speaker.mention))
+        elif quote.unresolved_mention is not None:
+            quote.unresolved_mention = self._with_article(quote.unresolved_mention)
         return quote
+
+    def _with_article(self, mention: Span) -> Span:
+        """The mention with the article that opens its noun phrase ("the Human Rights Council
+        said", not "Human Rights Council"): the words in the text that name the speaker, as
+        PolNeAR's annotators mark them. The speaker's name leaves the article out."""
+        tokens = self.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        if tokens is None or tokens.start == 0:
+            return mention
+        before = self.doc[tokens.start - 1]
+        if before.lower_ in DETERMINERS and before.dep_ == "det" and tokens.start <= before.head.i < tokens.end:
+            return _span(self.doc, before.idx, mention.end)
+        return mention
 
     def model_source(self, f: Found) -> Token | None:
         """Where the rules name no speaker (a quotation with no cue near it, a cue with no

@@ -661,7 +661,11 @@ def _object_only(doc: Doc, verb: Token, span: tuple[int, int]) -> bool:
     if not tokens:
         return False
     for obj in verb.children:
-        if obj.dep_ not in ("dobj", "dative") or obj.left_edge.i != tokens[0].i:
+        # the object itself, or a noun phrase inside it ("tweeted a video of | the flooded
+        # street": the tagger may offer only the last)
+        if obj.dep_ not in ("dobj", "dative") or not (
+            obj.left_edge.i <= tokens[0].i <= obj.right_edge.i
+        ):
             continue
         # Circumstances may follow the object ("... at the rally"); a clause may not.
         rest = [t for t in tokens if t.i > obj.right_edge.i]

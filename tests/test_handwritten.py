@@ -360,3 +360,18 @@ def test_a_participles_speaker_is_never_the_subject_of_a_relative_clause(quotes_
             "chanting, \"Hands up, don't shoot.\"")
     [quote] = quotes_of(text)
     assert (quote.cue.text, quote.speaker.name) == ("chanting", "Ann Vale")
+
+
+@pytest.mark.parametrize(
+    "text, mention, name",
+    [
+        ("The Human Rights Council said the report was flawed.", "The Human Rights Council",
+         "Human Rights Council"),
+        ("The World Health Organization warned that the outbreak was spreading.",
+         "The World Health Organization", "World Health Organization"),
+        ("Ana Ruiz said the office would stay open.", "Ana Ruiz", "Ana Ruiz"),
+    ],
+)
+def test_the_mention_keeps_its_article_and_the_name_does_not(quotes_of, text, mention, name):
+    [quote] = quotes_of(text)
+    assert (quote.speaker.mention.text, quote.speaker.name) == (mention, name)
