@@ -256,7 +256,7 @@ def test_where_the_rules_name_no_speaker_the_models_linked_source_does(nlp):
     ]
     (quote,) = attribute.quotes_in(doc)
     assert quote.content.text.startswith("We will win")
-    assert quote.unresolved_mention is not None and quote.unresolved_mention.text == "senator"
+    assert quote.unresolved_mention is not None and quote.unresolved_mention.text == "the senator"
     # without the link, nobody
     doc._.attribution_links = []
     (quote,) = attribute.quotes_in(doc)
