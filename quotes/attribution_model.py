@@ -469,14 +469,18 @@ REFINE_ROLES = ("SOURCE", "CUE")
 
 def char_spans(doc: Doc, role: str) -> list[tuple[int, int]]:
     """The model's spans of ``role`` as character ranges, from first to last word (no
-    whitespace token at either end)."""
+    whitespace token at either end), in text order."""
+    return char_spans_by_role(doc).get(role, [])
+
+
+def char_spans_by_role(doc: Doc) -> dict[str, list[tuple[int, int]]]:
+    """``char_spans`` of every role, reading the labels once."""
     tags = doc._.attribution_iob or []
-    out = []
+    out: dict[str, list[tuple[int, int]]] = {}
     for s, e, r in learned.spans_from_iob(tags):
-        if r == role:
-            words = [t for t in doc[s:e] if not t.is_space]
-            if words:
-                out.append((words[0].idx, words[-1].idx + len(words[-1].text)))
+        words = [t for t in doc[s:e] if not t.is_space]
+        if words:
+            out.setdefault(r, []).append((words[0].idx, words[-1].idx + len(words[-1].text)))
     return out
 
 

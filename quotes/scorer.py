@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
 
 import numpy
 from spacy.tokens import Doc
 
-from .attribution_model import char_spans
+from .attribution_model import char_spans_by_role
 from .cues import cue_lemma
 from .doctools import doc_text
 from .learned import LABELS
@@ -67,11 +68,19 @@ class ModelReading:
         def chars(start: int, end: int) -> tuple[int, int]:
             return doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
 
-        self.spans = {role: char_spans(doc, role) for role in ("CONTENT", "CUE", "SOURCE")}
-        self.links = [
-            {role: chars(*ends) if ends else None for role, ends in link.items()}
-            for link in doc._.attribution_links or []
-        ]
+        found = char_spans_by_role(doc)
+        self.spans = {role: found.get(role, []) for role in ("CONTENT", "CUE", "SOURCE")}
+        # a role's spans never overlap, so their ends rise with their starts: bisect finds
+        # those over a quote (a quote per span scanned every span: quadratic in a long article)
+        self._ends = {role: [end for _, end in spans] for role, spans in self.spans.items()}
+        self.links = sorted(
+            (
+                {role: chars(*ends) if ends else None for role, ends in link.items()}
+                for link in doc._.attribution_links or []
+            ),
+            key=lambda link: link["content"],
+        )
+        self._link_ends = [link["content"][1] for link in self.links]
         self.doc = doc
         probs = doc._.attribution_probs
         self.probs = None if probs is None or len(probs) != len(doc) else numpy.asarray(probs)
@@ -91,7 +100,26 @@ class ModelReading:
         """The share of ``span``'s characters inside the model's spans of ``role``."""
         if span is None or span[1] <= span[0]:
             return 0.0
-        return sum(_overlap(span, s) for s in self.spans[role]) / (span[1] - span[0])
+        return sum(_overlap(span, s) for s in self.over(span, role)) / (span[1] - span[0])
+
+    def over(self, span: tuple[int, int], role: str) -> list[tuple[int, int]]:
+        """The model's spans of ``role`` that overlap ``span``."""
+        spans = self.spans[role]
+        k = bisect_right(self._ends[role], span[0])
+        out = []
+        while k < len(spans) and spans[k][0] < span[1]:
+            out.append(spans[k])
+            k += 1
+        return out
+
+    def links_over(self, span: tuple[int, int]) -> list[dict]:
+        """The model's links whose content overlaps ``span`` (contents never overlap)."""
+        k = bisect_right(self._link_ends, span[0])
+        out = []
+        while k < len(self.links) and self.links[k]["content"][0] < span[1]:
+            out.append(self.links[k])
+            k += 1
+        return out
 
 
 def features(doc: Doc, quote: Quote, reading: ModelReading) -> dict[str, float]:
@@ -119,7 +147,7 @@ def features(doc: Doc, quote: Quote, reading: ModelReading) -> dict[str, float]:
     f["p_content"] = reading.probability(content, "CONTENT")
     f["p_cue"] = reading.probability(cue, "CUE")
     f["p_source"] = reading.probability(mention, "SOURCE")
-    close = [link for link in reading.links if _close(content, link["content"])]
+    close = [link for link in reading.links_over(content) if _close(content, link["content"])]
     f["link_close"] = float(bool(close))
     f["link_cue"] = float(
         cue is not None and any(link["cue"] and _overlap(cue, link["cue"]) for link in close)
