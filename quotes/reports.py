@@ -521,20 +521,27 @@ def _colon_after(verb: Token) -> bool:
     return nxt is not None and nxt.text == ":"
 
 
+def _opens_quotation(token: Token | None) -> bool:
+    return (
+        token is not None
+        and token.text in _MARK_TOKENS
+        and token.text not in "”»"
+        and token.tag_ != "''"
+    )
+
+
 def _quote_opens_after(verb: Token) -> bool:
-    nxt = _after(verb)
-    return nxt is not None and nxt.text in _MARK_TOKENS and nxt.text not in "”»" and nxt.tag_ != "''"
+    return _opens_quotation(_after(verb))
 
 
 def _quotation_follows(verb: Token) -> bool:
     """A quotation opens right after the cue and its comma or colon: what it reports is that
     quotation, however the parser split the sentence ("Lamenting their luck, farmers often say,
     ''Poor us, so far from rain ...''", where the doubled apostrophes made "Poor" a new root)."""
-    doc = verb.doc
-    i = verb.i + 1
-    if i < len(doc) and doc[i].text in (",", ":"):
-        i += 1
-    return i < len(doc) and doc[i].text in _MARK_TOKENS and doc[i].text not in "”»" and doc[i].tag_ != "''"
+    nxt = _after(verb)
+    if nxt is not None and nxt.text in (",", ":"):
+        nxt = _after(nxt)
+    return _opens_quotation(nxt)
 
 
 def _is_circumstance(token: Token) -> bool:

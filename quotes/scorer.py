@@ -73,14 +73,15 @@ class ModelReading:
         # a role's spans never overlap, so their ends rise with their starts: bisect finds
         # those over a quote (a quote per span scanned every span: quadratic in a long article)
         self._ends = {role: [end for _, end in spans] for role, spans in self.spans.items()}
-        self.links = sorted(
+        self.links: list[dict] = sorted(
             (
                 {role: chars(*ends) if ends else None for role, ends in link.items()}
                 for link in doc._.attribution_links or []
             ),
             key=lambda link: link["content"],
         )
-        self._link_ends = [link["content"][1] for link in self.links]
+        self._link_contents = [link["content"] for link in self.links]
+        self._link_ends = [end for _, end in self._link_contents]
         self.doc = doc
         probs = doc._.attribution_probs
         self.probs = None if probs is None or len(probs) != len(doc) else numpy.asarray(probs)
@@ -105,21 +106,21 @@ class ModelReading:
     def over(self, span: tuple[int, int], role: str) -> list[tuple[int, int]]:
         """The model's spans of ``role`` that overlap ``span``."""
         spans = self.spans[role]
-        k = bisect_right(self._ends[role], span[0])
-        out = []
-        while k < len(spans) and spans[k][0] < span[1]:
-            out.append(spans[k])
-            k += 1
-        return out
+        return [spans[k] for k in _overlapping(spans, self._ends[role], span)]
 
     def links_over(self, span: tuple[int, int]) -> list[dict]:
         """The model's links whose content overlaps ``span`` (contents never overlap)."""
-        k = bisect_right(self._link_ends, span[0])
-        out = []
-        while k < len(self.links) and self.links[k]["content"][0] < span[1]:
-            out.append(self.links[k])
-            k += 1
-        return out
+        return [self.links[k] for k in _overlapping(self._link_contents, self._link_ends, span)]
+
+
+def _overlapping(spans: list[tuple[int, int]], ends: list[int], span: tuple[int, int]) -> range:
+    """Indices of the ``spans`` (in text order, none overlapping another, ``ends`` theirs)
+    that overlap ``span``."""
+    first = bisect_right(ends, span[0])
+    last = first
+    while last < len(spans) and spans[last][0] < span[1]:
+        last += 1
+    return range(first, last)
 
 
 def features(doc: Doc, quote: Quote, reading: ModelReading) -> dict[str, float]:

@@ -49,6 +49,10 @@ class View:
     def _segment(self, i: int) -> int:
         return bisect_right(self._starts, i) - 1
 
+    def _view_end(self, n: int) -> int:
+        """Where segment ``n`` ends in the view."""
+        return self.segments[n + 1][0] if n + 1 < len(self.segments) else len(self.text)
+
     def __post_init__(self) -> None:
         self._starts = [start for start, _, _ in self.segments]
         self._stored_starts = [start for _, start, _ in self.segments]
@@ -61,7 +65,7 @@ class View:
             return self.segments[-1][2] if self.segments else 0
         n = self._segment(i)
         view_start, stored_start, stored_end = self.segments[n]
-        view_end = self.segments[n + 1][0] if n + 1 < len(self.segments) else len(self.text)
+        view_end = self._view_end(n)
         if view_end - view_start == stored_end - stored_start:
             return stored_start + (i - view_start)
         return stored_start
@@ -74,7 +78,7 @@ class View:
             return self.start(0)
         n = self._segment(i - 1)
         view_start, stored_start, stored_end = self.segments[n]
-        view_end = self.segments[n + 1][0] if n + 1 < len(self.segments) else len(self.text)
+        view_end = self._view_end(n)
         if view_end - view_start == stored_end - stored_start:
             return stored_start + (i - view_start)
         return stored_end
@@ -89,9 +93,9 @@ class View:
         if n < 0:
             return 0
         view_start, stored_start, stored_end = self.segments[n]
+        view_end = self._view_end(n)
         if i >= stored_end:
-            return self.segments[n + 1][0] if n + 1 < len(self.segments) else len(self.text)
-        view_end = self.segments[n + 1][0] if n + 1 < len(self.segments) else len(self.text)
+            return view_end
         if view_end - view_start == stored_end - stored_start:
             return view_start + (i - stored_start)
         return view_start
