@@ -79,16 +79,20 @@ def test_a_plainly_attributed_quote_is_spared_whatever_its_score():
         "names": ["log_words"], "mean": [0.0], "scale": [1.0], "weights": [0.0, -50.0],
         "threshold": 0.5,
     })
+    plain = {"kind_indirect": 1.0, "has_cue": 1.0, "cue_known": 1.0, "category_speech": 1.0}
     rows = [
         {"kind_direct": 1.0, "has_cue": 1.0},  # '"...," she said'
         {"kind_direct": 1.0, "has_mention": 1.0},  # a quotation given to a named speaker
         {"kind_direct": 1.0},  # a quotation nobody is said to have said
-        {"kind_indirect": 1.0, "has_cue": 1.0, "cue_known": 1.0, "has_mention": 1.0},
+        {**plain, "has_mention": 1.0, "model_content": 0.8},  # the model reads the same words
         {"kind_mixed": 1.0, "has_cue": 1.0, "cue_punctuation": 1.0, "has_mention": 1.0},  # "X:"
-        {"kind_indirect": 1.0, "has_cue": 1.0, "has_mention": 1.0},  # a cue no list knows
-        {"kind_indirect": 1.0, "has_cue": 1.0, "cue_known": 1.0},  # nobody named
+        {**plain, "has_mention": 1.0, "model_content": 0.2},  # the model reads them otherwise
+        {**plain, "has_mention": 1.0, "category_speech": 0.0, "category_belief": 1.0,
+         "model_content": 1.0},  # "X believes ...": a stance, judged
+        {"kind_indirect": 1.0, "has_cue": 1.0, "has_mention": 1.0, "model_content": 1.0},
+        {**plain, "model_content": 1.0},  # nobody named
     ]
-    assert never.kept(rows).tolist() == [True, True, True, True, True, False, False]
+    assert never.kept(rows).tolist() == [True, True, True, True, True, False, False, False, False]
 
 
 def test_the_component_screens_by_default_and_can_be_told_not_to(nlp):
