@@ -263,6 +263,36 @@ def test_where_the_rules_name_no_speaker_the_models_linked_source_does(nlp):
     assert quote.speaker is None and quote.unresolved_mention is None
 
 
+def test_a_relative_pronoun_the_rules_cannot_resolve_gives_way_to_the_models_source(nlp):
+    from quotes import attribute
+
+    doc = nlp(
+        "He released a letter from his doctor on Friday that says he has extraordinarily "
+        "good health for a man of his age."
+    )
+    words = [t.text for t in doc]
+    that, says, has = words.index("that"), words.index("says"), words.index("has")
+    assert doc[that].tag_ == "WDT" and doc[that].head.i == says
+    doc._.attribution_links = []  # no model reading: "that" is all the rules have
+    (quote,) = [q for q in attribute.quotes_in(doc) if q.cue and q.cue.text == "says"]
+    assert quote.speaker is None and quote.unresolved_mention.text == "that"
+    # the model's reading, set by hand: "that" is the letter's, and the letter is his doctor's
+    doctor = words.index("doctor")
+    doc._.attribution_links = [
+        {"content": [has - 1, len(doc) - 1], "cue": [says, says + 1], "source": [doctor - 1, doctor + 1]}
+    ]
+    (quote,) = [q for q in attribute.quotes_in(doc) if q.cue and q.cue.text == "says"]
+    assert quote.unresolved_mention is not None and "doctor" in quote.unresolved_mention.text
+    # a subject the rules can read stays theirs whatever the model links
+    doc = nlp("The mayor said on Friday that the bridge would reopen in May.")
+    words = [t.text for t in doc]
+    doc._.attribution_links = [
+        {"content": [words.index("the"), len(doc) - 1], "cue": [2, 3], "source": [words.index("Friday"), words.index("Friday") + 1]}
+    ]
+    (quote,) = attribute.quotes_in(doc)
+    assert quote.unresolved_mention.text == "The mayor"
+
+
 def test_the_models_boundaries_refine_the_rules_quotes():
     from quotes.records import Quote, Span, SpeakerRef
 
