@@ -210,6 +210,23 @@ def _named_in_apposition(subject: Token) -> Token | None:
             and same_paragraph(child, subject)
         ):
             return child
+    # "A spokeswoman for the agency, Ana Ruiz, said": the parser may hang the name on the noun
+    # of the role's own phrase ("for the agency", "to the senator"); a person's name there,
+    # set off by a comma, is still the role's
+    doc = subject.doc
+    for prep in subject.rights:
+        if prep.dep_ != "prep":
+            continue
+        for noun in prep.children:
+            for child in noun.children if noun.dep_ == "pobj" else ():
+                if (
+                    child.dep_ == "appos"
+                    and child.i > noun.i
+                    and child.ent_type_ == "PERSON"
+                    and "," in (doc[child.left_edge.i].text, doc[child.left_edge.i - 1].text)
+                    and same_paragraph(child, subject)
+                ):
+                    return child
     return None
 
 

@@ -38,6 +38,11 @@ def quotes_of(nlp):
          "Ana Lopez"),
         ("Health Ministry spokesman Ivan Petrov said the hospital had been evacuated.",
          "Ivan Petrov"),
+        # the role first, its "for" phrase, then the name between commas
+        ("A spokeswoman for the agency, Ana Ruiz, said the bridge would reopen in May.",
+         "Ana Ruiz"),
+        ("A spokesman for the ministry, Igor Konashenkov, said the strikes had hit only "
+         "militants.", "Igor Konashenkov"),
     ],
 )
 def test_a_role_before_a_name_gives_the_name(quotes_of, text, speaker):
