@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc
 
@@ -217,22 +217,34 @@ def _model_reports(
 ) -> list[Found]:
     """Reports the learned attribution model links to a cue and a source, none of whose words
     ``covering`` (default: all of ``found``) already holds ("The Daily Ledger has learned that
-    ...", "Republicans are raising questions about ..."), and whose cue no quote of ``found``
-    uses; nothing when the pipeline has no attribution model (quotes/attribution_model.py)."""
+    ...", "Republicans are raising questions about ..."); nothing when the pipeline has no
+    attribution model (quotes/attribution_model.py).
+
+    A cue the rules already read may have the model's report too, and it stands for the rules'
+    report over the same words: where the two disagree on what one cue reports ("Trump has
+    responded with attacks on Machado, including Friday's tweets": the rules' clause or the
+    model's), the model learnt PolNeAR's reading, and of two reports through one cue the
+    screen keeps the likelier (``scorer.Scorer.kept``). The cue and its speaker stay the
+    rules' reading (their subject rules know a role before a name, a passive's subject, a
+    deny that withholds). Not where the rules' cue introduces a quotation, nor where it stands
+    inside the clause it reports ("The latest launch, the ministry said, was its largest"):
+    the model reads only the words before it. Until 2026-12-05 the rules' reading always won
+    (models/attribution/README.md, "Fourth round")."""
     links = doc._.attribution_links if Doc.has_extension("attribution_links") else None
     if not links:
         return []
     taken = [(f.start, f.end) for f in (found if covering is None else covering)]
-    # a cue the rules read stays theirs: their subject rules (a role before a name, a passive's
-    # subject, a deny that withholds) and the cue's category know it better
-    used = {f.cue.word.i for f in found if f.cue is not None}
+    rules_cues = {f.cue.word.i: f for f in found if f.cue is not None}
     text = doc_text(doc)
     out = []
     for link in links:
         if link["cue"] is None or link["source"] is None:
             continue  # a clause nobody is said to have said is more often the model's mistake
-        if any(i in used for i in range(*link["cue"])):
-            # "The senator will make news, Kall said: '...'": the rules chose what the cue reports
+        read = [rules_cues[i] for i in range(*link["cue"]) if i in rules_cues]
+        if any(_quoted(f) or f.start < f.cue.word.idx < f.end for f in read):
+            # "The senator will make news, Kall said: '...'": a cue that introduces a quotation
+            # reports the quotation, not the clause before it; one inside its clause, the
+            # whole clause
             continue
         trimmed = trim_tokens(doc, link["content"][0], link["content"][1] - 1)
         if trimmed is None:
@@ -266,8 +278,13 @@ def _model_reports(
         if _addresses_reader(doc, source.root, (start, end)):
             continue  # "We hope you're enjoying ...": the publisher to its reader
         lemma = cue_lemma(word.text, word.lemma_) or word.lemma_ or word.lower_
-        cue = Cue(word, lemma, words[-1], source.root, (start, end), learned=True,
-                  object_only=named)
+        if read:
+            # the model's reading of what the cue reports; who reports it, and the cue's kind,
+            # stay the rules' (a role before a name, a passive's subject, a deny that withholds)
+            cue = replace(read[0].cue, content=(start, end), object_only=named)
+        else:
+            cue = Cue(word, lemma, words[-1], source.root, (start, end), learned=True,
+                      object_only=named)
         kind = "direct" if opened else "indirect"
         out.append(Found(start, end, kind, cue, linked=True))
         taken.append((start, end))

@@ -233,6 +233,31 @@ def fit(X: numpy.ndarray, y: numpy.ndarray, l2: float = 1.0, steps: int = 50) ->
     return w
 
 
+def _one_report_per_cue(
+    kept: numpy.ndarray,
+    probabilities: numpy.ndarray,
+    rows: list[dict[str, float]],
+    cues: list[tuple[int, int] | None],
+) -> None:
+    """Of the reports kept through one cue, only the likeliest stays (in place). The rules and
+    the model may each read what a cue reports ("Trump has responded with attacks on Machado,
+    including Friday's tweets": the rules' clause, the model's object); PolNeAR's annotators
+    mark one. A quotation in marks is never dropped here ('"...," he said, adding that ...':
+    a cue may introduce a quotation and a report)."""
+    best: dict[tuple[int, int], int] = {}
+    for k in numpy.flatnonzero(kept):
+        if cues[k] is None or rows[k].get("kind_direct", 0.0) == 1.0:
+            continue
+        other = best.get(cues[k])
+        if other is None:
+            best[cues[k]] = k
+        elif probabilities[k] > probabilities[other]:
+            kept[other] = False
+            best[cues[k]] = k
+        else:
+            kept[k] = False
+
+
 class Scorer:
     """The screen's weights and threshold (``scorer.json``): ``names``, ``mean``, ``scale``,
     ``weights`` (one per name, then the bias), ``threshold``."""
@@ -256,12 +281,16 @@ class Scorer:
         return 1.0 / (1.0 + numpy.exp(-(X @ self.weights[:-1] + self.weights[-1])))
 
     def kept(
-        self, rows: list[dict[str, float]], contents: list[tuple[int, int]] | None = None
+        self,
+        rows: list[dict[str, float]],
+        contents: list[tuple[int, int]] | None = None,
+        cues: list[tuple[int, int] | None] | None = None,
     ) -> numpy.ndarray:
         """Which quotes (by their features) stay: those the screen scores at or above the
-        threshold, and those it never drops (``_spared``). Given the quotes'
-        ``contents`` (first to last character, one article's), of two over the same words only
-        the likelier stays (``SAME_WORDS``)."""
+        threshold, and those it never drops (``_spared``). Given the quotes' ``contents``
+        (first to last character, one article's), of two over the same words only the likelier
+        stays (``SAME_WORDS``); given their ``cues``, of two reports through one cue only the
+        likelier stays (``_one_report_per_cue``)."""
         spared = numpy.array([_spared(row) for row in rows], dtype=bool)
         probabilities = self.probabilities(rows)
         kept = (probabilities >= self.threshold) | spared
@@ -272,13 +301,19 @@ class Scorer:
                     kept[k] = False
                 else:
                     chosen.append(contents[k])
+        if cues is not None:
+            _one_report_per_cue(kept, probabilities, rows, cues)
         return kept
 
     def screen(self, doc: Doc, quotes: list[Quote]) -> list[Quote]:
         """The quotes that stay (``kept``)."""
         reading = ModelReading(doc)
         rows = [features(doc, q, reading) for q in quotes]
-        kept = self.kept(rows, [(q.pieces[0].start, q.pieces[-1].end) for q in quotes])
+        kept = self.kept(
+            rows,
+            [(q.pieces[0].start, q.pieces[-1].end) for q in quotes],
+            [(q.cue.start, q.cue.end) if q.cue else None for q in quotes],
+        )
         return [q for q, keep in zip(quotes, kept) if keep]
 
 

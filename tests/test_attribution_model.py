@@ -208,7 +208,8 @@ def test_a_linked_report_no_rule_finds_becomes_a_quote(nlp):
     doc._.attribution_iob = tags + ["O"] * (len(doc) - len(tags))
     doc._.attribution_links = [{"content": [4, 14], "cue": [3, 4], "source": [0, 3]}]
     (quote,) = attribute.quotes_in(doc)
-    assert quote.content.text == "that the old pier would not survive another winter"
+    # the model's report, without its complementiser, stands for the tagger-led rules' one
+    assert quote.content.text.endswith("the old pier would not survive another winter")
     assert quote.cue.text == "mused"
     assert quote.mention.text.endswith("master")
     # no link, no report: the rules alone know no "mused"

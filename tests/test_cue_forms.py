@@ -439,6 +439,13 @@ def test_clause_ended_by_a_colon_hands_the_quotation_to_its_subject(nlp, text, c
 
 
 def test_a_copula_before_a_colon_introduces_no_ones_words(nlp):
-    doc = nlp("The rules are simple: “No shoes, no shirt, no service at all in this building.”\n")
-    [quote] = doc._.quotes
+    text = "The rules are simple: “No shoes, no shirt, no service at all in this building.”\n"
+    # the screen judges a quotation given to nobody (it may drop it); none is given to "rules"
+    assert all(q.cue is None and q.mention is None for q in nlp(text)._.quotes)
+    finder = nlp.get_pipe("quotes")
+    screen, finder.scorer = finder.scorer, None
+    try:
+        [quote] = nlp(text)._.quotes  # the rules' reading: a quotation, and nobody's
+    finally:
+        finder.scorer = screen
     assert quote.cue is None and quote.mention is None

@@ -112,3 +112,21 @@ def test_of_two_quotes_over_the_same_words_the_likelier_stays():
     contents = [(10, 50), (10, 51), (40, 90), (200, 240)]
     assert by_length.kept(rows).tolist() == [True, True, True, True]
     assert by_length.kept(rows, contents).tolist() == [False, True, True, True]
+
+
+def test_of_two_reports_through_one_cue_the_likelier_stays():
+    by_length = scorer.Scorer({
+        "names": ["log_words"], "mean": [0.0], "scale": [1.0], "weights": [1.0, 0.0],
+        "threshold": 0.0,
+    })
+    rows = [
+        {"kind_indirect": 1.0, "log_words": 1.0},  # the rules' clause of "responded"
+        {"kind_indirect": 1.0, "log_words": 2.0},  # the model's reading of the same cue
+        {"kind_direct": 1.0, "log_words": 0.5},  # a quotation the same cue introduces
+        {"kind_indirect": 1.0, "log_words": 0.5},  # another cue's report
+        {"kind_indirect": 1.0, "log_words": 0.5},  # a report with no cue
+    ]
+    contents = [(0, 10), (20, 40), (50, 60), (70, 80), (90, 99)]
+    cues = [(12, 19), (12, 19), (12, 19), (81, 85), None]
+    assert by_length.kept(rows, contents).tolist() == [True] * 5
+    assert by_length.kept(rows, contents, cues).tolist() == [False, True, True, True, True]

@@ -80,7 +80,11 @@ def figures(articles: list[tuple], model: scorer.Scorer | None) -> dict[str, flo
     report = evaluate.Report()
     for gold, predictions, rows in articles:
         if model is not None:
-            keep = model.kept(rows, [(p.start, p.end) for p in predictions])
+            keep = model.kept(
+                rows,
+                [(p.start, p.end) for p in predictions],
+                [(p.cue_start, p.cue_end) if p.cue_start is not None else None for p in predictions],
+            )
             predictions = [p for p, k in zip(predictions, keep) if k]
         report.add(gold.publisher, evaluate.count(predictions, gold.attributions, gold.article.text))
     found = report.overall.figures()
