@@ -333,19 +333,16 @@ class Attributor:
                 and not _between_marks(f, ref.mention.start)
             ):
                 self._end_before_speaker(quote, ref.mention.start)
-        elif (
-            f.cue is not None
-            and f.cue.subject is not None
-            and not (f.cue.subject.tag_ in ("WP", "WDT") and self.model_source(f) is not None)
-        ):
-            quote.unresolved_mention = self.unresolved(f.cue.subject)
         else:
+            subject = f.cue.subject if f.cue is not None else None
             # no subject, or a relative pronoun the parse left without its noun ("a 1995
             # story, which The Daily Caller unearthed", "a letter ... that says"): "which"
             # names nobody, the model's linked source may (PolNeAR dev: where they disagree
             # on such a quote the model was right 5 times, the rules once; attribution F1
             # 77.3 -> 77.4)
-            source = self.model_source(f)
+            source = None
+            if subject is None or subject.tag_ in ("WP", "WDT"):
+                source = self.model_source(f)
             if source is not None:
                 ref, method, confidence = self.speaker_of(source, f)
                 if ref is not None:
@@ -353,6 +350,8 @@ class Attributor:
                     quote.speaker, quote.method, quote.confidence = ref, method, confidence
                 else:
                     quote.unresolved_mention = self.unresolved(source)
+            elif subject is not None:
+                quote.unresolved_mention = self.unresolved(subject)
         if quote.speaker is not None and quote.speaker.mention is not None:
             quote.speaker = replace(quote.speaker, mention=self._with_article(quote.speaker.mention))
         elif quote.unresolved_mention is not None:

@@ -214,19 +214,17 @@ def _named_in_apposition(subject: Token) -> Token | None:
     # of the role's own phrase ("for the agency", "to the senator"); a person's name there,
     # set off by a comma, is still the role's
     doc = subject.doc
-    for prep in subject.rights:
-        if prep.dep_ != "prep":
-            continue
-        for noun in prep.children:
-            for child in noun.children if noun.dep_ == "pobj" else ():
-                if (
-                    child.dep_ == "appos"
-                    and child.i > noun.i
-                    and child.ent_type_ == "PERSON"
-                    and "," in (doc[child.left_edge.i].text, doc[child.left_edge.i - 1].text)
-                    and same_paragraph(child, subject)
-                ):
-                    return child
+    nouns = [n for p in subject.rights if p.dep_ == "prep" for n in p.children if n.dep_ == "pobj"]
+    for noun in nouns:
+        for child in noun.children:
+            if (
+                child.dep_ == "appos"
+                and child.i > noun.i
+                and child.ent_type_ == "PERSON"
+                and "," in (doc[child.left_edge.i].text, doc[child.left_edge.i - 1].text)
+                and same_paragraph(child, subject)
+            ):
+                return child
     return None
 
 

@@ -233,31 +233,6 @@ def fit(X: numpy.ndarray, y: numpy.ndarray, l2: float = 1.0, steps: int = 50) ->
     return w
 
 
-def _one_report_per_cue(
-    kept: numpy.ndarray,
-    probabilities: numpy.ndarray,
-    rows: list[dict[str, float]],
-    cues: list[tuple[int, int] | None],
-) -> None:
-    """Of the reports kept through one cue, only the likeliest stays (in place). The rules and
-    the model may each read what a cue reports ("Trump has responded with attacks on Machado,
-    including Friday's tweets": the rules' clause, the model's object); PolNeAR's annotators
-    mark one. A quotation in marks is never dropped here ('"...," he said, adding that ...':
-    a cue may introduce a quotation and a report)."""
-    best: dict[tuple[int, int], int] = {}
-    for k in numpy.flatnonzero(kept):
-        if cues[k] is None or rows[k].get("kind_direct", 0.0) == 1.0:
-            continue
-        other = best.get(cues[k])
-        if other is None:
-            best[cues[k]] = k
-        elif probabilities[k] > probabilities[other]:
-            kept[other] = False
-            best[cues[k]] = k
-        else:
-            kept[k] = False
-
-
 class Scorer:
     """The screen's weights and threshold (``scorer.json``): ``names``, ``mean``, ``scale``,
     ``weights`` (one per name, then the bias), ``threshold``."""
@@ -290,19 +265,30 @@ class Scorer:
         threshold, and those it never drops (``_spared``). Given the quotes' ``contents``
         (first to last character, one article's), of two over the same words only the likelier
         stays (``SAME_WORDS``); given their ``cues``, of two reports through one cue only the
-        likelier stays (``_one_report_per_cue``)."""
+        likelier stays."""
         spared = numpy.array([_spared(row) for row in rows], dtype=bool)
         probabilities = self.probabilities(rows)
         kept = (probabilities >= self.threshold) | spared
-        if contents is not None:
-            chosen: list[tuple[int, int]] = []
-            for k in sorted(numpy.flatnonzero(kept), key=lambda k: -probabilities[k]):
+        chosen: list[tuple[int, int]] = []
+        claimed: set[tuple[int, int]] = set()
+        for k in sorted(numpy.flatnonzero(kept), key=lambda k: -probabilities[k]):
+            if contents is not None:
                 if any(_jaccard(contents[k], other) >= SAME_WORDS for other in chosen):
                     kept[k] = False
-                else:
-                    chosen.append(contents[k])
-        if cues is not None:
-            _one_report_per_cue(kept, probabilities, rows, cues)
+                    continue
+                chosen.append(contents[k])
+            # The rules and the model may each read what one cue reports ("Trump has responded
+            # with attacks on Machado, including Friday's tweets": the rules' clause, the
+            # model's object); PolNeAR's annotators mark one. A quotation is never dropped for
+            # its cue ('"...," he said, adding that ...': a cue may introduce a quotation and a
+            # report).
+            cue = cues[k] if cues is not None else None
+            if cue is None or rows[k].get("kind_direct", 0.0) == 1.0:
+                continue
+            if cue in claimed:
+                kept[k] = False
+            else:
+                claimed.add(cue)
         return kept
 
     def screen(self, doc: Doc, quotes: list[Quote]) -> list[Quote]:

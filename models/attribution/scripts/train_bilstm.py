@@ -189,9 +189,7 @@ def main() -> None:
         probs, scores = dev_scores(net, DPX, downer, DY, device)
         epoch_done(epoch, total / len(PX), scores, t0, history)
         if best is None or scores["mean"] > best["mean"]:
-            best = {"epoch": epoch, **scores}
-            weights = weights_of(net, args.layers)
-            reference = probs[:200]
+            best, weights, reference = {"epoch": epoch, **scores}, weights_of(net, args.layers), probs[:200]
         if args.average:
             kept_states.append({k: v.detach().clone() for k, v in net.state_dict().items()})
             kept_states = kept_states[-args.average :]
@@ -207,9 +205,7 @@ def main() -> None:
         )
         history.append({"epoch": label, "loss": None, **scores})
         if scores["mean"] > best["mean"]:
-            best = {"epoch": label, **scores}
-            weights = weights_of(net, args.layers)
-            reference = probs[:200]
+            best, weights, reference = {"epoch": label, **scores}, weights_of(net, args.layers), probs[:200]
     # the pipeline's numpy forward pass against PyTorch's, on dev pieces, for the kept epoch
     ours = BiLSTM(weights, args.layers).probabilities_of(DPX[:200])
     diff = max(float(numpy.abs(a - b).max()) for a, b in zip(ours, reference))
